@@ -1,0 +1,21 @@
+"""knet_ast: Knet's "write the model in plain code, call grad" for Python.
+
+`knet.grad(f)` reads the source of `f` and writes its adjoint as Python source
+you can print (`.source`), read and step through.
+"""
+from . import primitives  # noqa: F401  (registers the rules)
+from .api import GradFunction, grad, gradloss
+from .errors import (InputMutationError, KnetError, NonScalarOutputError, NoRuleError,
+                     SourceError, UnsupportedSyntaxError)
+from .nn import accuracy, logp, logsumexp, nll, relu, sigm, softmax
+from .primitives.registry import defattr, defgrad, defmethod, nondiff
+from .runtime.backend import array_module, gpu
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad", "gradloss", "GradFunction", "defgrad", "defmethod", "defattr", "nondiff",
+    "relu", "sigm", "logsumexp", "logp", "softmax", "nll", "accuracy", "array_module", "gpu",
+    "KnetError", "SourceError", "UnsupportedSyntaxError", "InputMutationError", "NoRuleError",
+    "NonScalarOutputError",
+]

@@ -1,0 +1,119 @@
+"""grad, gradloss and the GradFunction object they return."""
+import functools
+import weakref
+
+
+from .errors import KnetError, NonScalarOutputError
+from .transform.fence import fence
+from .transform.parse import param_names, parse_function
+from .transform.pipeline import build_gradient
+
+_CACHE = weakref.WeakKeyDictionary()  # user function -> {wrt names: (source, function)}
+
+
+class GradFunction:
+    """The gradient of a Python function, computed by generated source code.
+
+    Call it like the original function. `.source` is the generated adjoint,
+    `.primal` the original function.
+    """
+
+    def __init__(self, func, wrt=0, return_loss=False, verbose=0):
+        if isinstance(func, GradFunction):
+            raise KnetError("higher-order gradients (grad of a grad) are not supported yet; "
+                            "differentiate the original function once")
+        if not callable(func):
+            raise TypeError(f"knet.grad expects a function, got {type(func).__name__}")
+        self.primal = func
+        self.return_loss = return_loss
+        self.verbose = verbose
+        parsed = fence(parse_function(func))  # syntax errors surface here, before any call
+        self._wrt_tuple = isinstance(wrt, (tuple, list))
+        self.wrt = _wrt_names(parsed, wrt)
+        self._return = parsed.node.body[-1]
+        self._parsed = parsed
+        functools.update_wrapper(self, func)
+
+    def _compiled(self):
+        per_function = _CACHE.setdefault(self.primal, {})
+        key = self.wrt
+        if key not in per_function or self.verbose:
+            per_function[key] = build_gradient(self.primal, self.wrt, self.verbose)
+        return per_function[key]
+
+    @property
+    def source(self):
+        """The generated adjoint (and its helpers), as Python source."""
+        return self._compiled()[0]
+
+    def __call__(self, *args, **kwargs):
+        function = self._compiled()[1]
+        try:
+            value, grads = function(*args, **kwargs)
+        except NonScalarOutputError as exc:
+            raise self._parsed.error(NonScalarOutputError, self._return, str(exc),
+                                     "knet.grad differentiates functions that return one "
+                                     "number (a loss).") from None
+        if self._wrt_tuple and len(self.wrt) == 1:
+            grads = (grads,)
+        return (grads, value) if self.return_loss else grads
+
+    def __repr__(self):
+        kind = "gradloss" if self.return_loss else "grad"
+        return f"<knet_ast {kind} of {self.primal.__qualname__} w.r.t. {', '.join(self.wrt)}>"
+
+
+def grad(func=None, wrt=0, verbose=0):
+    """The gradient of `func` with respect to argument `wrt`, as a function.
+
+    `func` must return a scalar. The argument may be a number, an array, or any
+    nesting of list/tuple/dict of those; the gradient has the same structure.
+
+    Example::
+
+        >>> import numpy as np, knet_ast as knet
+        >>> def loss(w, x):
+        ...     return np.sum(np.tanh(x @ w) ** 2)
+        >>> g = knet.grad(loss)
+        >>> dw = g(np.ones((3, 2)), np.ones((4, 3)))
+        >>> dw.shape
+        (3, 2)
+
+    `wrt` is an index, a parameter name, or a tuple of them (then a tuple of
+    gradients is returned). `verbose=1` prints the generated source,
+    `verbose=2` also the code after each pass. Usable as a decorator:
+    `@knet.grad` or `@knet.grad(wrt=1)`.
+    """
+    if func is None:
+        return lambda f: GradFunction(f, wrt, False, verbose)
+    return GradFunction(func, wrt, False, verbose)
+
+
+def gradloss(func=None, wrt=0, verbose=0):
+    """Like `grad`, but the function returns (gradient, loss), as Knet's gradloss."""
+    if func is None:
+        return lambda f: GradFunction(f, wrt, True, verbose)
+    return GradFunction(func, wrt, True, verbose)
+
+
+def _wrt_names(parsed, wrt):
+    names = param_names(parsed.node)
+    positional = [a.id for a in list(parsed.node.args.posonlyargs) + list(parsed.node.args.args)]
+    out = []
+    for item in (wrt if isinstance(wrt, (tuple, list)) else (wrt,)):
+        if isinstance(item, int) and not isinstance(item, bool) and 0 <= item < len(positional):
+            out.append(positional[item])
+        elif isinstance(item, str) and item in names:
+            out.append(item)
+        else:
+            raise KnetError(
+                f"wrt={item!r} does not name a parameter of {parsed.name} "
+                f"(defined at {parsed.filename}, line {parsed.first_line}); its parameters are "
+                f"{', '.join(names) or 'none'}: pass an index into the positional parameters "
+                "or a parameter name")
+    if len(set(out)) != len(out):
+        raise KnetError(f"wrt={wrt!r} names the same parameter twice")
+    return tuple(out)
+
+
+__all__ = ["grad", "gradloss", "GradFunction"]

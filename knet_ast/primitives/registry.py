@@ -1,0 +1,160 @@
+"""The rule table: how to push a gradient back through each primitive.
+
+A rule is a template per differentiable parameter, an expression in the
+parameter names, `y` (the output) and `dy` (its incoming gradient):
+
+    defgrad(np.exp, "x", x="dy * y")
+    defgrad(np.maximum, "x1, x2", x1="unbroadcast(dy * (x1 >= x2), x1)", ...)
+
+The transformer binds the call's arguments to the signature and inlines the
+template into the generated source, so `print(g.source)` shows the math.
+Keys are the function objects themselves (np.exp, operator.add, abs),
+`("method", name)` for array methods (`x.sum()`), and `("attr", name)` for
+attributes (`x.T`). Non-differentiable functions are a set, not rules.
+"""
+import inspect
+
+import gast
+
+from ..runtime import accumulate, backend
+
+RULES = {}
+NONDIFF = set()
+NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags"}
+NONDIFF_METHODS = {"argmax", "argmin", "argsort", "nonzero", "tolist", "keys", "__len__",
+                   "any", "all", "get_shape", "count", "index", "startswith", "format"}
+
+# Names a template may use besides its parameters, `y` and `dy`; each is bound
+# in the generated code's namespace.
+RUNTIME = {
+    "np": __import__("numpy"),
+    "unbroadcast": accumulate.unbroadcast,
+    "unreduce": accumulate.unreduce,
+    "reduced_fraction": accumulate.reduced_fraction,
+    "add_grad": accumulate.add_grad,
+    "add_at": accumulate.add_at,
+    "grad_item": accumulate.grad_item,
+    "zeros_like_grad": accumulate.zeros_like_grad,
+    "zeros_if_none": accumulate.zeros_if_none,
+    "seed_gradient": accumulate.seed_gradient,
+    "finalize_grad": accumulate.finalize_grad,
+    "array_module": backend.array_module,
+}
+
+
+class Rule:
+    """How to differentiate one primitive: a signature and a template per parameter."""
+
+    def __init__(self, key, signature, templates, namespace=None):
+        self.key = key
+        self.signature = _signature(signature)
+        self.namespace = dict(namespace or {})
+        names = set(self.signature.parameters) | {"y", "dy"}
+        self.templates = {}
+        for param, text in templates.items():
+            if param not in self.signature.parameters:
+                raise ValueError(f"rule for {key!r}: {param!r} is not a parameter")
+            expr = gast.parse(text, mode="eval").body
+            unknown = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)} - names \
+                - set(RUNTIME) - set(self.namespace)
+            if unknown:
+                raise ValueError(f"rule for {key!r}: unknown names {sorted(unknown)} in {text!r}")
+            self.templates[param] = expr
+
+    def bind(self, args, keywords):
+        """Map parameter names to argument expressions (gast), defaults filled in.
+
+        Returns None when the call does not fit the signature.
+        """
+        params = list(self.signature.parameters.values())
+        bound = {}
+        positional = list(args)
+        for p in params:
+            if p.kind == p.VAR_POSITIONAL:
+                bound[p.name] = gast.Tuple(elts=positional, ctx=gast.Load())
+                positional = []
+            elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and positional:
+                bound[p.name] = positional.pop(0)
+        if positional:
+            return None
+        takes_any = any(p.kind == p.VAR_KEYWORD for p in params)
+        for kw in keywords:
+            if kw.arg is None or kw.arg in bound:
+                return None
+            if kw.arg in self.signature.parameters:
+                bound[kw.arg] = kw.value
+            elif not takes_any:
+                return None
+        for p in params:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            if p.name not in bound:
+                if p.default is inspect.Parameter.empty:
+                    return None
+                bound[p.name] = gast.Constant(value=p.default, kind=None)
+        return bound
+
+    def gradient(self, param, bound, y, dy):
+        """The template for `param` with arguments, output and incoming gradient substituted."""
+        mapping = dict(bound, y=y, dy=dy)
+        return _Substitute(mapping).visit(_copy(self.templates[param]))
+
+
+def defgrad(fn, signature, namespace=None, **templates):
+    """Register the gradient of `fn`, one template per differentiable parameter.
+
+    Example::
+
+        knet.defgrad(np.sinh, "x", x="dy * np.cosh(x)")
+    """
+    RULES[fn] = Rule(fn, signature, templates, namespace)
+    return fn
+
+
+def defmethod(name, signature, namespace=None, **templates):
+    """Gradient of the array method `name`; the receiver is the parameter `self`."""
+    RULES[("method", name)] = Rule(("method", name), signature, templates, namespace)
+
+
+def defattr(name, **templates):
+    """Gradient of the array attribute `name` (e.g. `T`); the receiver is `self`."""
+    RULES[("attr", name)] = Rule(("attr", name), "self", templates)
+
+
+def nondiff(*fns):
+    """Declare functions whose outputs carry no gradient (argmax, shape, len, ...)."""
+    NONDIFF.update(fns)
+    return fns[0] if len(fns) == 1 else fns
+
+
+def lookup(key):
+    try:
+        return RULES.get(key)
+    except TypeError:  # unhashable callee
+        return None
+
+
+def is_nondiff(fn):
+    try:
+        return fn in NONDIFF
+    except TypeError:  # unhashable
+        return False
+
+
+def _signature(text):
+    return inspect.signature(eval(f"lambda {text}: None", {}))
+
+
+def _copy(node):
+    import copy
+    return copy.deepcopy(node)
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.mapping:
+            return _copy(self.mapping[node.id])
+        return node

@@ -1,0 +1,47 @@
+"""Shape functions: reshape, transpose, ravel, squeeze, astype, copy, and the .T attribute."""
+import numpy as np
+
+from .registry import defattr, defgrad, defmethod, nondiff
+
+
+def transpose_back(dy, axes):
+    """Undo a transpose by `axes` (None, a tuple, or the tuple of *axes given to .transpose)."""
+    if axes is not None and len(axes) == 1 and not isinstance(axes[0], int):
+        axes = axes[0]
+    if axes is None or len(axes) == 0:
+        return dy.transpose()
+    return dy.transpose(np.argsort(axes))
+
+
+def cast_back(dy, x):
+    """The gradient of x.astype(t): cast back to x's dtype (zero for non-float x)."""
+    return dy.astype(np.result_type(x), copy=False)
+
+
+_KERNELS = {"transpose_back": transpose_back, "cast_back": cast_back}
+_RESHAPE_BACK = "dy.reshape(np.shape({}))"
+
+defgrad(np.reshape, "a, shape=None, order='C', newshape=None", a=_RESHAPE_BACK.format("a"))
+defgrad(np.ravel, "a, order='C'", a=_RESHAPE_BACK.format("a"))
+defgrad(np.squeeze, "a, axis=None", a=_RESHAPE_BACK.format("a"))
+defgrad(np.expand_dims, "a, axis", a=_RESHAPE_BACK.format("a"))
+defgrad(np.transpose, "a, axes=None", a="transpose_back(dy, axes)", namespace=_KERNELS)
+defgrad(np.copy, "a, order='K'", a="dy")
+
+for method in ("reshape", "ravel", "flatten", "squeeze"):
+    defmethod(method, "self, *args, **kwargs", self=_RESHAPE_BACK.format("self"))
+defmethod("transpose", "self, *axes", self="transpose_back(dy, axes)", namespace=_KERNELS)
+defmethod("astype", "self, dtype, *args, **kwargs", self="cast_back(dy, self)",
+          namespace=_KERNELS)
+defmethod("copy", "self, order='C'", self="dy")
+defmethod("item", "self, *args", self="unreduce(dy, self)")
+defattr("T", self="dy.T")
+
+nondiff(len, range, int, bool, isinstance, type, print, np.shape, np.ndim, np.size,
+        np.argmax, np.argmin, np.argsort, np.zeros, np.ones, np.empty, np.full, np.arange,
+        np.linspace, np.eye, np.identity, np.zeros_like, np.ones_like, np.empty_like,
+        np.full_like)
+
+defgrad(np.moveaxis, "a, source, destination", a="np.moveaxis(dy, destination, source)")
+defgrad(np.swapaxes, "a, axis1, axis2", a="np.swapaxes(dy, axis1, axis2)")
+defmethod("swapaxes", "self, axis1, axis2", self="dy.swapaxes(axis1, axis2)")

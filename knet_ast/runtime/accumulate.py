@@ -1,0 +1,180 @@
+"""Zeros, accumulation and shape repair for adjoints: all shape logic lives here.
+
+An adjoint is an array, a Python/NumPy scalar, None (a zero not yet
+materialised), or a list/tuple/dict of those mirroring a container value.
+Generated code calls these helpers only where the transform cannot know the
+answer statically (containers, broadcasting, merges after loops and branches).
+"""
+import numbers
+
+import numpy as np
+
+from ..errors import NonScalarOutputError
+from .backend import array_module, is_array
+
+
+def unbroadcast(g, x):
+    """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""
+    shape = np.shape(x)
+    gshape = np.shape(g)
+    if gshape == shape:
+        return g
+    if len(gshape) < len(shape) or (len(gshape) == len(shape) and np.size(g) < np.size(x)):
+        return array_module(g).broadcast_to(g, shape)
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if np.shape(g) != shape else g
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Broadcast the gradient of a reduction over `axis` back to the shape of `x`."""
+    shape = np.shape(x)
+    xp = array_module(g)
+    if axis is not None and not keepdims:
+        axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+        ndim = len(shape)
+        for a in sorted(a % ndim for a in axes):
+            g = xp.expand_dims(g, a)
+    return xp.broadcast_to(g, shape)
+
+
+def reduced_fraction(y, x):
+    """size(y) / size(x): the scale of the gradient of a mean."""
+    return np.size(y) / max(np.size(x), 1)
+
+
+def add_grad(a, b):
+    """a + b for adjoints, where either may be None (zero) or a container."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (list, tuple)) and not is_array(b):
+        return type(a)(add_grad(p, q) for p, q in zip(a, b))
+    if isinstance(a, dict):
+        out = dict(a)
+        for key, value in b.items():
+            out[key] = add_grad(out.get(key), value)
+        return out
+    return a + b
+
+
+def add_at(da, x, index, g):
+    """da + (g placed at x[index] in zeros shaped like x). `da` is never modified."""
+    if isinstance(x, (list, tuple)):
+        out = list(da) if da is not None else [None] * len(x)
+        if isinstance(index, slice):
+            for position, item in zip(range(len(x))[index], _items(g, x[index])):
+                out[position] = add_grad(out[position], item)
+        else:
+            out[index] = add_grad(out[index], g)
+        return out
+    if isinstance(x, dict):
+        out = dict(da) if da is not None else {}
+        out[index] = add_grad(out.get(index), g)
+        return out
+    xp = array_module(x)
+    out = xp.zeros_like(x) if da is None else da.copy()
+    if _may_repeat(index):
+        xp.add.at(out, index, g)
+    else:
+        out[index] += g
+    return out
+
+
+def grad_item(dt, key, x):
+    """The adjoint of element `key` of a container whose adjoint is `dt`."""
+    if dt is None:
+        return zeros_like_grad(x)
+    item = dt.get(key) if isinstance(dt, dict) else dt[key]
+    return zeros_like_grad(x) if item is None else item
+
+
+def zeros_like_grad(x):
+    """A zero adjoint with the structure, shape and dtype of `x`."""
+    if is_array(x):
+        return array_module(x).zeros_like(x)
+    if isinstance(x, (list, tuple)):
+        return _rebuild(x, [zeros_like_grad(v) for v in x])
+    if isinstance(x, dict):
+        return type(x)((k, zeros_like_grad(v)) for k, v in x.items())
+    if isinstance(x, np.generic):
+        return x.dtype.type(0)
+    if isinstance(x, numbers.Number) and not isinstance(x, bool):
+        return 0.0
+    return None
+
+
+def zeros_if_none(d, x):
+    return zeros_like_grad(x) if d is None else d
+
+
+def seed_gradient(y):
+    """The incoming gradient 1 for a scalar result `y`."""
+    if isinstance(y, numbers.Number) and not isinstance(y, (bool, np.generic)):
+        return 1.0
+    if (is_array(y) or isinstance(y, np.generic)) and y.size == 1:
+        return array_module(y).ones_like(y)
+    raise NonScalarOutputError(_describe_nonscalar(y))
+
+
+def finalize_grad(d, x):
+    """Give the adjoint `d` the exact structure, shape, dtype and type of `x`."""
+    if isinstance(x, (list, tuple)):
+        parts = [None] * len(x) if d is None else d
+        return _rebuild(x, [finalize_grad(parts[i], v) for i, v in enumerate(x)])
+    if isinstance(x, dict):
+        return type(x)((k, finalize_grad(None if d is None else _get(d, k), v))
+                       for k, v in x.items())
+    if is_array(x):
+        if d is None:
+            return array_module(x).zeros_like(x)
+        xp = array_module(x)
+        d = xp.asarray(d)
+        if d.shape != x.shape:
+            d = xp.broadcast_to(d, x.shape) if d.size == 1 else d.reshape(x.shape)
+        if d.dtype != x.dtype:
+            d = d.astype(x.dtype)
+        if d is x or not d.flags.writeable:
+            d = d.copy()
+        return d
+    if isinstance(x, np.generic):
+        return x.dtype.type(0 if d is None else d)
+    if isinstance(x, numbers.Number) and not isinstance(x, bool):
+        return 0.0 if d is None else float(d)
+    return None
+
+
+def _items(g, like):
+    if g is None:
+        return [None] * len(like)
+    return list(g)
+
+
+def _get(d, key):
+    return d.get(key) if isinstance(d, dict) else d[key]
+
+
+def _rebuild(like, values):
+    if isinstance(like, tuple) and hasattr(like, "_fields"):  # namedtuple
+        return type(like)(*values)
+    return type(like)(values)
+
+
+def _may_repeat(index):
+    """True if `index` holds an integer array, whose entries can repeat."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, list) or (is_array(part) and part.dtype.kind in "iu"):
+            return True
+    return False
+
+
+def _describe_nonscalar(y):
+    shape = getattr(y, "shape", None)
+    kind = type(y).__name__ + (f" of shape {tuple(shape)}" if shape is not None else "")
+    return (f"the differentiated function must return a scalar, but it returned a {kind}; "
+            "reduce it (np.sum, np.mean) or index one element")

@@ -1,0 +1,1 @@
+"""Source-to-source transformation: user function -> adjoint source."""

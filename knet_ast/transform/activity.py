@@ -1,0 +1,137 @@
+"""Which variables carry derivatives, and what the user may not do with them.
+
+A variable is *varied* if it depends on a differentiated argument through
+differentiable operations, *useful* if the returned value depends on it, and
+*active* if both. Only active statements get adjoint code. The analysis runs to
+a fixed point over the SSA body (loops feed values back), and it is where
+writes into differentiated values and calls without a rule are rejected, each
+with the user's line.
+"""
+import gast
+
+from ..errors import InputMutationError, NoRuleError, UnsupportedSyntaxError
+from .calls import classify
+
+
+class Activity:
+    def __init__(self, parsed, wrt_names):
+        self.parsed = parsed
+        self.ops = {}      # id(Assign) -> Op
+        self.assigns = []  # (stmt, target name, Op)
+        self.loops = []
+        self.others = []
+        for stmt in _walk_statements(parsed.node.body):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                op = classify(parsed, stmt.value)
+                self.ops[id(stmt)] = op
+                self.assigns.append((stmt, stmt.targets[0].id, op))
+            elif isinstance(stmt, gast.For):
+                self.loops.append(stmt)
+            else:
+                self.others.append(stmt)
+        self.wrt = set(wrt_names)
+        self.varied = self._varied(set(wrt_names))
+        self.useful = self._useful(_returned(parsed.node.body))
+        self.active = self.varied & self.useful
+
+    def _varied(self, varied):
+        changed = True
+        while changed:
+            changed = False
+            for _, target, op in self.assigns:
+                if target not in varied and op.differentiable and varied & set(op.inputs):
+                    varied.add(target)
+                    changed = True
+            for loop in self.loops:
+                if loop.target.id not in varied and _reads(loop.iter) & varied:
+                    varied.add(loop.target.id)
+                    changed = True
+        return varied
+
+    def _useful(self, useful):
+        changed = True
+        while changed:
+            changed = False
+            for _, target, op in self.assigns:
+                if target in useful and op.differentiable and not set(op.inputs) <= useful:
+                    useful |= set(op.inputs)
+                    changed = True
+            for loop in self.loops:
+                if loop.target.id in useful and not _reads(loop.iter) <= useful:
+                    useful |= _reads(loop.iter)
+                    changed = True
+        return useful
+
+    def check(self):
+        """Reject what would give a wrong gradient; return self."""
+        for stmt, target, op in self.assigns:
+            if target in self.active and op.kind == "unknown":
+                raise self._no_rule(stmt, op)
+        for loop in self.loops:
+            if loop.target.id in self.active:
+                raise self.parsed.error(
+                    UnsupportedSyntaxError, loop,
+                    "iterating over a value that carries a gradient is not supported yet",
+                    "Loop over indices instead: `for i in range(len(w)): wi = w[i]`.")
+        for stmt in self.others:
+            self._check_mutation(stmt)
+        return self
+
+    def _check_mutation(self, stmt):
+        if isinstance(stmt, gast.Assign):  # x[i] = v or obj.a = v
+            target = stmt.targets[0]
+            base = _base_name(target)
+            if base in self.varied or _reads(stmt.value) & self.varied:
+                what = ("writing into a differentiated input" if base in self.wrt else
+                        "writing into an array or list that carries a gradient")
+                raise self.parsed.error(
+                    InputMutationError, stmt,
+                    f"{what} (`{gast.unparse(target).strip()} = ...`) is not supported: the "
+                    "reverse sweep needs the values it would overwrite",
+                    "Compute a new value instead, for example with np.where(mask, new, x), "
+                    "np.concatenate, or by building a list and calling np.stack.")
+        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+            call = stmt.value
+            if isinstance(call.func, gast.Attribute) and _base_name(call.func) in self.varied:
+                raise self.parsed.error(
+                    InputMutationError, stmt,
+                    f"calling .{call.func.attr}() on a value that carries a gradient is not "
+                    "supported: in-place methods would overwrite values the reverse sweep needs",
+                    "Use the function form that returns a new value (e.g. `xs = xs + [v]`, "
+                    "`y = np.sort(x)`).")
+
+    def _no_rule(self, stmt, op):
+        return self.parsed.error(
+            NoRuleError, stmt,
+            f"no gradient rule for {op.describe}, and its result carries a gradient",
+            "Register a rule with knet.defgrad(fn, 'x', x='dy * ...'), mark the function "
+            "knet.nondiff(fn) if it has no derivative, or write it as a Python function "
+            "that knet_ast can transform.")
+
+
+def activity(parsed, wrt_names):
+    parsed.activity = Activity(parsed, wrt_names).check()
+    return parsed
+
+
+def _walk_statements(stmts):
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _walk_statements(getattr(stmt, field, None) or [])
+
+
+def _returned(body):
+    last = body[-1]
+    return {last.value.id} if isinstance(last.value, gast.Name) else set()
+
+
+def _reads(expr):
+    return {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def _base_name(node):
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None

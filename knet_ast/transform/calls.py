@@ -1,0 +1,158 @@
+"""What one ANF operation is, for the activity and reverse passes.
+
+`classify(parsed, expr)` looks at the right-hand side of `t = expr` and returns
+an `Op`: its kind, the names through which a gradient can flow (`inputs`), and
+for primitives the rule with the arguments bound to its parameters.
+"""
+import operator
+import types
+
+import gast
+
+from ..primitives import registry
+from .parse import UNRESOLVED
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+    gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitAnd: operator.and_,
+    gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+    gast.RShift: operator.rshift,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+
+# Python functions from these packages are never transformed: they need a rule.
+LIBRARIES = {"numpy", "cupy", "cupyx", "scipy", "builtins", "math", "operator", "jax", "torch",
+             "functools", "itertools", "random", "collections"}
+
+
+class Op:
+    """kind is one of: const, copy, rule, helper, subscript, literal, nondiff, unknown."""
+
+    def __init__(self, kind, inputs=(), rule=None, bound=None, func=None, describe=None):
+        self.kind = kind
+        self.inputs = [name for name in inputs if name is not None]
+        self.rule = rule
+        self.bound = bound
+        self.func = func
+        self.describe = describe
+
+    @property
+    def differentiable(self):
+        return self.kind not in ("const", "nondiff")
+
+
+def classify(parsed, expr):
+    if isinstance(expr, gast.Name):
+        return Op("copy", [expr.id])
+    if isinstance(expr, (gast.Constant, gast.Compare, gast.BoolOp, gast.Set, gast.JoinedStr)):
+        return Op("const" if isinstance(expr, gast.Constant) else "nondiff")
+    if isinstance(expr, gast.Tuple) and all(isinstance(e, gast.Constant) for e in expr.elts):
+        return Op("const")
+    if isinstance(expr, gast.BinOp):
+        return _rule_op(BINOPS[type(expr.op)], [expr.left, expr.right], [], _op_text(expr))
+    if isinstance(expr, gast.UnaryOp):
+        if isinstance(expr.operand, gast.Constant):
+            return Op("const")
+        return _rule_op(UNARYOPS[type(expr.op)], [expr.operand], [], _op_text(expr))
+    if isinstance(expr, gast.Subscript):
+        return Op("subscript", [_name(expr.value)])
+    if isinstance(expr, (gast.List, gast.Tuple)):
+        return Op("literal", [_name(e) for e in expr.elts])
+    if isinstance(expr, gast.Dict):
+        return Op("literal", [_name(v) for v in expr.values])
+    if isinstance(expr, gast.Attribute):
+        return _attribute(parsed, expr)
+    if isinstance(expr, gast.Call):
+        return _call(parsed, expr)
+    return Op("unknown", describe=type(expr).__name__)
+
+
+def _attribute(parsed, expr):
+    if parsed.resolve(expr) is not UNRESOLVED:
+        return Op("const")
+    if expr.attr in registry.NONDIFF_ATTRS:
+        return Op("nondiff")
+    rule = registry.lookup(("attr", expr.attr))
+    if rule is None:
+        return Op("unknown", [_name(expr.value)], describe=f"the attribute .{expr.attr}")
+    return _bind(rule, [expr.value], [], f".{expr.attr}")
+
+
+def _call(parsed, call):
+    func = call.func
+    obj = parsed.resolve(func)
+    if obj is UNRESOLVED:
+        if isinstance(func, gast.Attribute):  # a method: x.sum(axis=0)
+            rule = registry.lookup(("method", func.attr))
+            if rule is not None:
+                return _bind(rule, [func.value] + call.args, call.keywords, f".{func.attr}()")
+            if func.attr in registry.NONDIFF_METHODS:
+                return Op("nondiff")
+            return Op("unknown", _arg_names(call) + [_name(func.value)],
+                      describe=f"the method .{func.attr}()")
+        return Op("unknown", _arg_names(call), describe=f"the local function {_text(func)}")
+    if registry.is_nondiff(obj):
+        return Op("nondiff")
+    rule = registry.lookup(obj)
+    if rule is not None:
+        return _bind(rule, call.args, call.keywords, _text(func))
+    if _transformable(obj):
+        return Op("helper", _arg_names(call), func=obj, describe=_text(func))
+    return Op("unknown", _arg_names(call), func=obj, describe=_qualname(obj, func))
+
+
+def _rule_op(key, args, keywords, text):
+    rule = registry.lookup(key)
+    if rule is None or registry.is_nondiff(key):
+        return Op("nondiff")
+    return _bind(rule, args, keywords, text)
+
+
+def _bind(rule, args, keywords, text):
+    if any(isinstance(a, gast.Starred) for a in args):
+        return Op("unknown", [_name(a.value if isinstance(a, gast.Starred) else a) for a in args],
+                  describe=f"{text} with *args")
+    bound = rule.bind(args, keywords)
+    if bound is None:
+        return Op("unknown", [_name(a) for a in args] + [_name(k.value) for k in keywords],
+                  describe=f"{text} with these arguments (they do not match its rule)")
+    inputs = []
+    for param in rule.templates:
+        value = bound[param]
+        inputs += [_name(e) for e in value.elts] if isinstance(value, gast.Tuple) \
+            else [_name(value)]
+    return Op("rule", inputs, rule=rule, bound=bound, describe=text)
+
+
+def _transformable(obj):
+    if not isinstance(obj, types.FunctionType):
+        return False
+    module = (getattr(obj, "__module__", None) or "").split(".")[0]
+    return module not in LIBRARIES
+
+
+def _arg_names(call):
+    names = [_name(a.value if isinstance(a, gast.Starred) else a) for a in call.args]
+    return names + [_name(k.value) for k in call.keywords]
+
+
+def _name(expr):
+    return expr.id if isinstance(expr, gast.Name) else None
+
+
+def _text(expr):
+    return gast.unparse(expr).strip()
+
+
+def _op_text(expr):
+    return f"the operator in `{_text(expr)}`"
+
+
+def _qualname(obj, func):
+    module = getattr(obj, "__module__", None)
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if module and name:
+        return f"{module}.{name}"
+    return _text(func)

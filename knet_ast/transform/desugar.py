@@ -1,0 +1,158 @@
+"""Rewrite sugar into a small core of statements.
+
+After this pass the body holds only: `name = expr`, `target[index] = expr`,
+expression statements, `assert`, `raise`, `for name in expr` (no `else`),
+`if`, and the final `return`. Augmented assignment, tuple unpacking, chained
+and annotated assignment, docstrings and `pass` are gone.
+"""
+import gast
+
+from ..errors import UnsupportedSyntaxError
+
+
+class Desugar(gast.NodeTransformer):
+    def __init__(self, parsed):
+        self.parsed = parsed
+        self.namer = parsed.namer
+
+    def visit_FunctionDef(self, node):
+        body = node.body
+        if body and _is_docstring(body[0]):
+            body = body[1:]
+        node.body = self._block(body)
+        return node
+
+    def _block(self, stmts):
+        out = []
+        for stmt in stmts:
+            result = self.visit(stmt)
+            if result is None:
+                continue
+            out.extend(result if isinstance(result, list) else [result])
+        return out
+
+    def visit_Pass(self, node):
+        return None
+
+    def visit_Expr(self, node):
+        return None if _is_docstring(node) else node
+
+    def visit_AnnAssign(self, node):
+        if node.value is None:
+            return None
+        return self.visit(_at(gast.Assign(targets=[node.target], value=node.value,
+                                          type_comment=None), node))
+
+    def visit_AugAssign(self, node):
+        load = _as_load(node.target)
+        value = _at(gast.BinOp(left=load, op=node.op, right=node.value), node)
+        return self.visit(_at(gast.Assign(targets=[node.target], value=value,
+                                          type_comment=None), node))
+
+    def visit_Assign(self, node):
+        targets, value = node.targets, node.value
+        if len(targets) == 1 and isinstance(targets[0], (gast.Name, gast.Subscript, gast.Attribute)):
+            return node
+        if len(targets) == 1 and _parallel(targets[0], value):
+            return self._parallel(targets[0], value, node)
+        tmp = self.namer.fresh("unpacked" if len(targets) == 1 else "value")
+        out = [_at(gast.Assign(targets=[_name(tmp, gast.Store())], value=value,
+                               type_comment=None), node)]
+        for target in targets:
+            out.extend(self._unpack(target, tmp, node))
+        return out
+
+    def _parallel(self, target, value, node):
+        """`a, b = x, y`: assign element by element, through temporaries if needed."""
+        stores = {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+        reads = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+        pairs = list(zip(target.elts, value.elts))
+        out = []
+        if stores & reads:
+            temps = []
+            for elt_target, elt_value in pairs:
+                tmp = self.namer.fresh(_hint(elt_target))
+                out.append(_at(gast.Assign(targets=[_name(tmp, gast.Store())], value=elt_value,
+                                           type_comment=None), node))
+                temps.append(_name(tmp, gast.Load()))
+            pairs = list(zip(target.elts, temps))
+        for elt_target, elt_value in pairs:
+            out.extend(self.visit(_at(gast.Assign(targets=[elt_target], value=elt_value,
+                                                  type_comment=None), node)) or [])
+        return out
+
+    def _unpack(self, target, source, node):
+        if isinstance(target, (gast.Tuple, gast.List)):
+            out = []
+            for i, elt in enumerate(target.elts):
+                item = _at(gast.Subscript(value=_name(source, gast.Load()),
+                                          slice=gast.Constant(value=i, kind=None),
+                                          ctx=gast.Load()), node)
+                if isinstance(elt, (gast.Tuple, gast.List)):
+                    tmp = self.namer.fresh(f"{source}_{i}")
+                    out.append(_at(gast.Assign(targets=[_name(tmp, gast.Store())], value=item,
+                                               type_comment=None), node))
+                    out.extend(self._unpack(elt, tmp, node))
+                else:
+                    out.append(_at(gast.Assign(targets=[elt], value=item, type_comment=None),
+                                   node))
+            return out
+        return [_at(gast.Assign(targets=[target], value=_name(source, gast.Load()),
+                                type_comment=None), node)]
+
+    def visit_For(self, node):
+        node.body = self._block(node.body)
+        orelse = self._block(node.orelse)
+        node.orelse = []
+        if not isinstance(node.target, gast.Name):
+            if not isinstance(node.target, (gast.Tuple, gast.List)):
+                raise self.parsed.error(UnsupportedSyntaxError, node,
+                                        "a loop target must be a name or a tuple of names")
+            tmp = self.namer.fresh("item")
+            unpack = self._unpack(node.target, tmp, node)
+            node.target = _name(tmp, gast.Store())
+            node.body = unpack + node.body
+        return [node] + orelse
+
+    def visit_If(self, node):
+        node.body = self._block(node.body) or [_at(gast.Pass(), node)]
+        node.orelse = self._block(node.orelse)
+        return node
+
+
+def desugar(parsed):
+    Desugar(parsed).visit(parsed.node)
+    return parsed
+
+
+def _parallel(target, value):
+    return (isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List))
+            and len(target.elts) == len(value.elts)
+            and not any(isinstance(e, gast.Starred) for e in target.elts + value.elts))
+
+
+def _hint(target):
+    return target.id if isinstance(target, gast.Name) else "value"
+
+
+def _is_docstring(stmt):
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
+            and isinstance(stmt.value.value, str))
+
+
+def _as_load(target):
+    if isinstance(target, gast.Name):
+        return gast.Name(id=target.id, ctx=gast.Load(), annotation=None, type_comment=None)
+    if isinstance(target, gast.Subscript):
+        return gast.Subscript(value=target.value, slice=target.slice, ctx=gast.Load())
+    if isinstance(target, gast.Attribute):
+        return gast.Attribute(value=target.value, attr=target.attr, ctx=gast.Load())
+    raise TypeError(target)
+
+
+def _name(name, ctx):
+    return gast.Name(id=name, ctx=ctx, annotation=None, type_comment=None)
+
+
+def _at(new, old):
+    return gast.copy_location(new, old)

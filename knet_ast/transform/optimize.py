@@ -1,0 +1,33 @@
+"""Clean-ups on generated code that make it read as a person would write it.
+
+- constant folding in inlined rule templates: `x ** (2 - 1)` -> `x`,
+  `dy * 1` -> `dy`;
+"""
+import operator
+
+import gast
+
+_FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
+
+
+class _Fold(gast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = node.left, node.right
+        if _number(left) and _number(right) and type(node.op) in _FOLD:
+            return gast.Constant(value=_FOLD[type(node.op)](left.value, right.value), kind=None)
+        if isinstance(node.op, gast.Pow) and _number(right) and right.value == 1:
+            return left
+        if isinstance(node.op, gast.Mult) and _number(right) and right.value == 1:
+            return left
+        if isinstance(node.op, gast.Mult) and _number(left) and left.value == 1:
+            return right
+        return node
+
+
+def _number(node):
+    return isinstance(node, gast.Constant) and type(node.value) in (int, float)
+
+
+def optimize(functions):
+    return [_Fold().visit(f) for f in functions]

@@ -1,0 +1,126 @@
+"""Read a function's source and resolve the names it uses.
+
+`parse_function` returns a `ParsedFunction`: the gast tree of the function,
+where it lives (file and line offset, for error messages and the `# line N`
+comments of the generated code), and a resolver that evaluates global and
+closure references (`np.tanh`, `predict`, `knet.nll`) to the objects they name
+when the gradient is built.
+"""
+import builtins
+import inspect
+import textwrap
+
+import gast
+
+from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+
+UNRESOLVED = object()
+
+
+class ParsedFunction:
+    def __init__(self, func, node, filename, first_line, lines):
+        self.func = func
+        self.node = node
+        self.name = node.name
+        self.filename = filename
+        self.first_line = first_line
+        self.lines = lines
+        self.local_names = _local_names(node)
+        self.closure = _closure_values(func)
+
+    # --- locations, for comments and errors ---
+    def user_lineno(self, node):
+        return getattr(node, "lineno", 1) + self.first_line - 1
+
+    def line_text(self, node):
+        index = getattr(node, "lineno", 1) - 1
+        return self.lines[index].strip() if 0 <= index < len(self.lines) else ""
+
+    def error(self, cls, node, what, hint=None):
+        return cls(what, self.filename, self.user_lineno(node), self.line_text(node), hint,
+                   self.name)
+
+    # --- static name resolution ---
+    def resolve(self, expr):
+        """The object a Name/Attribute chain names, or UNRESOLVED if it is local or dynamic."""
+        if isinstance(expr, gast.Attribute):
+            base = self.resolve(expr.value)
+            if base is UNRESOLVED:
+                return UNRESOLVED
+            return getattr(base, expr.attr, UNRESOLVED)
+        if not isinstance(expr, gast.Name) or expr.id in self.local_names:
+            return UNRESOLVED
+        return self.lookup(expr.id)
+
+    def lookup(self, name):
+        if name in self.closure:
+            return self.closure[name]
+        if name in self.func.__globals__:
+            return self.func.__globals__[name]
+        return getattr(builtins, name, UNRESOLVED)
+
+
+def parse_function(func):
+    """Parse `func`'s source into a ParsedFunction (decorators removed)."""
+    if getattr(func, "__name__", "") == "<lambda>":
+        raise UnsupportedSyntaxError(
+            "lambda functions cannot be differentiated directly",
+            *_location(func), hint="Define the function with `def` and pass that to knet.grad.")
+    try:
+        source = inspect.getsource(func)
+        filename = inspect.getsourcefile(func) or func.__code__.co_filename
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"cannot read the source of {getattr(func, '__qualname__', func)!r} ({exc}); "
+            "knet_ast differentiates Python functions defined in a file (or a notebook cell). "
+            "For a compiled or builtin function, register a rule with knet.primitive/defgrad, "
+            "or mark it knet.nondiff.") from None
+    source = textwrap.dedent(source)
+    module = gast.parse(source)
+    node = module.body[0]
+    if not isinstance(node, gast.FunctionDef):
+        raise UnsupportedSyntaxError(
+            f"{type(node).__name__} cannot be differentiated", *_location(func),
+            hint="Pass a function defined with `def`.")
+    node.decorator_list = []
+    return ParsedFunction(func, node, filename, func.__code__.co_firstlineno,
+                          source.splitlines())
+
+
+def _location(func):
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return (None, None, None)
+    import linecache
+    line = linecache.getline(code.co_filename, code.co_firstlineno)
+    return (code.co_filename, code.co_firstlineno, line)
+
+
+def _closure_values(func):
+    values = {}
+    for name, cell in zip(func.__code__.co_freevars, func.__closure__ or ()):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:  # an empty cell: the name is assigned later in the outer function
+            pass
+    return values
+
+
+def _local_names(node):
+    names = {a.id for a in _all_params(node.args)}
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and isinstance(sub.ctx, (gast.Store, gast.Del)):
+            names.add(sub.id)
+        elif isinstance(sub, (gast.FunctionDef, gast.ClassDef)) and sub is not node:
+            names.add(sub.name)
+    return names
+
+
+def _all_params(args):
+    params = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+    params += [a for a in (args.vararg, args.kwarg) if a is not None]
+    return params
+
+
+def param_names(node):
+    return [a.id for a in _all_params(node.args)]

@@ -1,0 +1,96 @@
+"""The whole transformation, one pass per line.
+
+    parse -> fence -> desugar -> anf -> ssa -> activity -> reverse -> optimize -> emit
+
+`build_gradient(f, wrt)` runs it for f and, through `Program.specialize`, for
+every helper f calls with a differentiated argument (each helper once per set
+of differentiated parameters, which also makes recursion terminate).
+"""
+import gast
+
+from ..primitives import registry
+from .activity import activity
+from .anf import anf
+from .desugar import desugar
+from .emit import Unit, compile_units, render
+from .fence import fence
+from .naming import Namer
+from .optimize import optimize
+from .parse import param_names, parse_function
+from .reverse import Reverse
+from .ssa import ssa
+
+PASSES = [("fence", fence), ("desugar", desugar), ("anf", anf), ("ssa", ssa)]
+
+
+def prepare(func, active_params, verbose=0):
+    """Parse `func` and run the passes up to activity analysis."""
+    parsed = parse_function(func)
+    parsed.namer = Namer(_names_in(parsed.node) | set(registry.RUNTIME))
+    for name, run in PASSES:
+        parsed = run(parsed)
+        if verbose >= 2:
+            print(f"# --- {func.__qualname__} after {name} ---")
+            print(render([parsed.node]))
+    return activity(parsed, active_params)
+
+
+class Spec:
+    def __init__(self, func, params, fwd, bwd):
+        self.func, self.params, self.fwd, self.bwd = func, params, fwd, bwd
+
+
+class Program:
+    """Collects the generated functions of one gradient: the main one and its helpers."""
+
+    def __init__(self, verbose=0):
+        self.verbose = verbose
+        self.specs = {}
+        self.units = []
+        self.function_names = set()
+
+    def fresh_name(self, base):
+        name, k = base, 1
+        while name in self.function_names:
+            k += 1
+            name = f"{base}{k}"
+        self.function_names.add(name)
+        return name
+
+    def specialize(self, func, params):
+        key = (func, params)
+        if key not in self.specs:
+            base = func.__name__
+            spec = Spec(func, params, self.fresh_name(f"{base}_fwd"), self.fresh_name(f"{base}_bwd"))
+            self.specs[key] = spec
+            parsed = prepare(func, params, self.verbose)
+            parsed.namer.taken |= self.function_names
+            fwd, bwd = optimize(Reverse(parsed, self, split=True).split_functions(spec))
+            self.units += [Unit(fwd, func, func.__defaults__, func.__kwdefaults__),
+                           Unit(bwd, func)]
+        return self.specs[key]
+
+
+def build_gradient(func, wrt_names, verbose=0):
+    """Generate, compile and return (source, gradient function) for `func`."""
+    program = Program(verbose)
+    parsed = prepare(func, wrt_names, verbose)
+    name = program.fresh_name(f"grad_{func.__name__}")
+    parsed.namer.taken |= program.function_names
+    (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)])
+    units = [Unit(main, func, func.__defaults__, func.__kwdefaults__)] + program.units
+    shared = dict(registry.RUNTIME)
+    for rule in registry.RULES.values():
+        shared.update(rule.namespace)
+    source, functions = compile_units(units, shared, f"gradient of {func.__qualname__}")
+    if verbose:
+        print(source)
+    return source, functions[name]
+
+
+def _names_in(node):
+    names = set(param_names(node))
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name):
+            names.add(sub.id)
+    return names

@@ -1,0 +1,471 @@
+"""Forward trace + reverse sweep, statement by statement.
+
+Input: the SSA body with its activity. Output: gast function definitions:
+
+- for the function being differentiated (`main`), one function whose first
+  half is the user's code (the forward trace) and whose second half runs the
+  statements' adjoints in reverse order, then returns (value, gradients);
+- for every helper it calls with a differentiated argument (`split`), a pair
+  `f_fwd(_tape, ...)`, which runs f and pushes what the sweep needs, and
+  `f_bwd(_tape, d_result)`, which pops it and returns the arguments' adjoints.
+
+Adjoint bookkeeping is static: for each variable the pass knows whether its
+adjoint is unassigned, assigned, or assigned but possibly None (a zero not yet
+materialised, after a loop or branch), so that the first contribution is a
+plain assignment and `zeros` appear only where control flow merges.
+"""
+import inspect
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+from .parse import param_names
+
+UNDEF, DEF, MAYBE = "undef", "def", "maybe"
+COMMENT = "#knet-comment#"
+TAPE = "_tape"
+
+
+class Reverse:
+    def __init__(self, parsed, program, split):
+        self.parsed = parsed
+        self.namer = parsed.namer
+        self.activity = parsed.activity
+        self.active = parsed.activity.active
+        self.program = program
+        self.split = split
+        self.adjoint_names = {}
+        self.state = {}
+        self.touched = set()
+        self.loop_depth = 0
+        self.uses_tape = False
+        self.kind = _array_kinds(parsed)
+        self.helper_specs = {}
+        self.namer.reserve(TAPE)
+
+    # --- adjoint bookkeeping ---
+    def d(self, primal):
+        if primal not in self.adjoint_names:
+            self.adjoint_names[primal] = self.namer.adjoint(primal)
+        return self.adjoint_names[primal]
+
+    def contribute(self, primal, expr, out, maybe=False):
+        name, state = self.d(primal), self.state.get(primal, UNDEF)
+        self.touched.add(primal)
+        if state == UNDEF:
+            out.append(_assign(name, expr))
+            self.state[primal] = MAYBE if maybe else DEF
+            return
+        if state == DEF and not maybe and self.kind.get(primal):
+            out.append(_assign(name, gast.BinOp(left=_load(name), op=gast.Add(), right=expr)))
+        else:
+            out.append(_assign(name, _call("add_grad", _load(name), expr)))
+        self.state[primal] = MAYBE if (state == MAYBE and maybe) else DEF
+
+    def consume(self, primal):
+        self.touched.add(primal)
+        self.state[primal] = UNDEF
+
+    # --- blocks ---
+    def block(self, stmts):
+        """(forward statements, reverse statements) for a block."""
+        fwd_parts, rev = [], []
+        group_line = None
+        for stmt in reversed(stmts):
+            fwd, stmt_rev = self.statement(stmt)
+            fwd_parts.append(fwd)
+            if stmt_rev:
+                line = self.parsed.user_lineno(stmt)
+                if line != group_line:
+                    rev.append(_comment(f"line {line}: {self.parsed.line_text(stmt)}"))
+                    group_line = line
+                rev.extend(stmt_rev)
+        return [s for part in reversed(fwd_parts) for s in part], rev
+
+    def statement(self, stmt):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            return self.assign(stmt)
+        if isinstance(stmt, gast.For):
+            return self.for_loop(stmt)
+        if isinstance(stmt, gast.If):
+            return self.if_branch(stmt)
+        return [stmt], []
+
+    @property
+    def pushing(self):
+        return self.split or self.loop_depth > 0
+
+    # --- assignments ---
+    def assign(self, stmt):
+        target = stmt.targets[0].id
+        op = self.activity.ops[id(stmt)]
+        if target not in self.active:
+            return [stmt], []
+        fwd = [stmt]
+        if op.kind == "helper":
+            fwd = [self._helper_forward(stmt, op)]
+        state = self.state.get(target, UNDEF)
+        rev = []
+        if state != UNDEF:
+            dy = _load(self.d(target))
+            if op.kind == "copy":
+                source = op.inputs[0]
+                if source in self.active:
+                    self.contribute(source, dy, rev, maybe=state == MAYBE)
+            else:
+                if state == MAYBE:
+                    rev.append(_assign(self.d(target), _call("zeros_if_none", dy, _load(target))))
+                getattr(self, "reverse_" + op.kind)(stmt, target, op, dy, rev)
+        self.consume(target)
+        return fwd, rev
+
+    def reverse_rule(self, stmt, target, op, dy, out):
+        for param in op.rule.templates:
+            value = op.bound[param]
+            if isinstance(value, gast.Name) and value.id in self.active:
+                self.contribute(value.id, op.rule.gradient(param, op.bound, _load(target), dy), out)
+
+    def reverse_subscript(self, stmt, target, op, dy, out):
+        base = op.inputs[0] if op.inputs else None
+        if base not in self.active:
+            return
+        name = self.d(base)
+        current = _load(name) if self.state.get(base, UNDEF) != UNDEF else _none()
+        index = _index_value(stmt.value.slice)
+        out.append(_assign(name, _call("add_at", current, _load(base), index, dy)))
+        self.state[base] = DEF
+        self.touched.add(base)
+
+    def reverse_literal(self, stmt, target, op, dy, out):
+        value = stmt.value
+        if isinstance(value, gast.Dict):
+            pairs = list(zip(value.keys, value.values))
+        else:
+            pairs = [(gast.Constant(value=i, kind=None), e) for i, e in enumerate(value.elts)]
+        for key, elt in pairs:
+            if isinstance(elt, gast.Name) and elt.id in self.active:
+                self.contribute(elt.id, _call("grad_item", dy, key, _load(elt.id)), out)
+
+    def reverse_helper(self, stmt, target, op, dy, out):
+        spec, args = self._helper_spec(stmt, op)
+        targets, after = [], []
+        for param in spec.params:
+            arg = args[param]
+            if self.state.get(arg, UNDEF) == UNDEF and arg not in [args[p] for p in spec.params
+                                                                   if p != param]:
+                targets.append(self.d(arg))
+                self.state[arg] = DEF
+                self.touched.add(arg)
+            else:
+                part = self.namer.fresh(f"{self.d(arg)}_part")
+                targets.append(part)
+                after.append((arg, part))
+        call = gast.Call(func=_load(spec.bwd), args=[_load(TAPE), dy], keywords=[])
+        if len(targets) == 1:
+            out.append(_assign(targets[0], call))
+        else:
+            out.append(_assign_tuple(targets, call))
+        for arg, part in after:
+            self.contribute(arg, _load(part), out)
+
+    def _helper_spec(self, stmt, op):
+        if id(stmt) not in self.helper_specs:
+            args = _bind_helper_args(self.parsed, stmt, op.func)
+            active = tuple(p for p, a in args.items() if a in self.active)
+            spec = self.program.specialize(op.func, active)
+            self.helper_specs[id(stmt)] = (spec, args)
+        return self.helper_specs[id(stmt)]
+
+    def _helper_forward(self, stmt, op):
+        spec, _ = self._helper_spec(stmt, op)
+        self.uses_tape = True
+        call = stmt.value
+        new_call = gast.Call(func=_load(spec.fwd), args=[_load(TAPE)] + list(call.args),
+                             keywords=call.keywords)
+        return gast.copy_location(_assign(stmt.targets[0].id, new_call), stmt)
+
+    # --- loops ---
+    def for_loop(self, node):
+        """Reverse loop; adjoint states are iterated to a fixed point over the back edge."""
+        self.loop_depth += 1
+        start = dict(self.state)
+        entry = dict(start)
+        saved_taken, saved_adjoints = set(self.namer.taken), dict(self.adjoint_names)
+        outer_touched = self.touched
+        for _ in range(4):
+            self.namer.taken, self.adjoint_names = set(saved_taken), dict(saved_adjoints)
+            self.state, self.touched = dict(entry), set()
+            body_fwd, body_rev = self.block(node.body)
+            end = self.state
+            joined = {p: DEF if entry.get(p) == DEF and end.get(p) == DEF else MAYBE
+                      for p in self.touched}
+            if all(entry.get(p) == joined[p] for p in self.touched):
+                break
+            entry.update(joined)
+        touched, self.touched = self.touched, outer_touched | self.touched
+        self.loop_depth -= 1
+        if not body_rev:
+            self.state = start
+            node.body = body_fwd
+            return [node], []
+        inits = [_assign(self.d(p), _none()) for p in sorted(touched)
+                 if start.get(p, UNDEF) == UNDEF]
+        fixups = [_assign(self.d(p), _none()) for p in sorted(touched)
+                  if end.get(p, UNDEF) == UNDEF]
+        self.state = dict(start, **{p: entry[p] for p in touched})
+
+        counter = self.namer.fresh(f"n_{node.target.id}")
+        carries = [s for s in body_fwd if getattr(s, "loop_carry", False)]
+        main = [s for s in body_fwd if not getattr(s, "loop_carry", False)]
+        needs = sorted(_free_loads(body_rev) & (_stores(body_fwd) | {node.target.id}))
+        node.body = main + self._push(needs) + carries + [_increment(counter)]
+        fwd = [_assign(counter, gast.Constant(value=0, kind=None)), node]
+        loop_var = self.namer.fresh("_")
+        rev_loop = gast.For(target=_store(loop_var), iter=_call_name("range", _load(counter)),
+                            body=self._pop(needs) + body_rev + fixups, orelse=[],
+                            type_comment=None)
+        return fwd, inits + [rev_loop]
+
+    # --- branches ---
+    def if_branch(self, node):
+        start = dict(self.state)
+        results = []
+        for stmts in (node.body, node.orelse):
+            self.state = dict(start)
+            fwd, rev = self.block(stmts)
+            results.append((fwd, rev, self.state))
+        (fa, ra, sa), (fb, rb, sb) = results
+        self.state = {}
+        fix_a, fix_b = [], []
+        for p in sorted(set(sa) | set(sb)):
+            a, b = sa.get(p, UNDEF), sb.get(p, UNDEF)
+            if a == b:
+                self.state[p] = a
+                continue
+            if a == UNDEF:
+                fix_a.append(_assign(self.d(p), _none()))
+            if b == UNDEF:
+                fix_b.append(_assign(self.d(p), _none()))
+            self.state[p] = MAYBE
+        if not (ra or rb or fix_a or fix_b):
+            node.body, node.orelse = fa or [gast.Pass()], fb
+            return [node], []
+        push_a = push_b = pop_a = pop_b = []
+        if self.pushing:
+            needs_a = sorted(_free_loads(ra + fix_a) & _stores(fa))
+            needs_b = sorted(_free_loads(rb + fix_b) & _stores(fb))
+            push_a, pop_a = self._push(needs_a), self._pop(needs_a)
+            push_b, pop_b = self._push(needs_b), self._pop(needs_b)
+        node.body = (fa + push_a) or [gast.Pass()]
+        node.orelse = fb + push_b
+        rev = gast.If(test=node.test, body=(pop_a + ra + fix_a) or [gast.Pass()],
+                      orelse=pop_b + rb + fix_b)
+        return [node], [rev]
+
+    # --- the tape ---
+    def _push(self, names):
+        if not names:
+            return []
+        self.uses_tape = True
+        value = _load(names[0]) if len(names) == 1 else gast.Tuple(
+            elts=[_load(n) for n in names], ctx=gast.Load())
+        return [gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=_load(TAPE), attr="append", ctx=gast.Load()),
+            args=[value], keywords=[]))]
+
+    def _pop(self, names):
+        if not names:
+            return []
+        pop = gast.Call(func=gast.Attribute(value=_load(TAPE), attr="pop", ctx=gast.Load()),
+                        args=[], keywords=[])
+        return [_assign(names[0], pop) if len(names) == 1 else _assign_tuple(names, pop)]
+
+    # --- whole functions ---
+    def _seeded_body(self):
+        body = self.parsed.node.body
+        result = body[-1].value
+        if isinstance(result, gast.Name) and result.id in self.active:
+            self.state[result.id] = DEF
+        fwd, rev = self.block(body[:-1])
+        return fwd, rev, result
+
+    def main_function(self, name, wrt_names):
+        result = self.parsed.node.body[-1].value
+        d_result = self.d(result.id) if isinstance(result, gast.Name) else None
+        fwd, rev, result = self._seeded_body()
+        seed = _call("seed_gradient", result)
+        seed_stmt = _assign(d_result, seed) if d_result else gast.Expr(value=seed)
+        grads = [_call("finalize_grad", self._adjoint_or_none(w), _load(w)) for w in wrt_names]
+        grad_value = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+        ret = gast.Return(value=gast.Tuple(elts=[result, grad_value], ctx=gast.Load()))
+        tape = [_assign(TAPE, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
+        body = tape + fwd + [_comment("reverse sweep"), seed_stmt] + rev + [ret]
+        return _function(name, self.parsed.node.args, body)
+
+    def split_functions(self, spec):
+        result = self.parsed.node.body[-1].value
+        d_result = self.d(result.id) if isinstance(result, gast.Name) else \
+            self.namer.fresh("d_result")
+        fwd, rev, result = self._seeded_body()
+        grads = [self._concrete_adjoint(p) for p in spec.params]
+        ret = gast.Return(value=grads[0] if len(grads) == 1 else
+                          gast.Tuple(elts=grads, ctx=gast.Load()))
+        rev_body = rev + [ret]
+        params = set(param_names(self.parsed.node))
+        needs = sorted(_free_loads(rev_body) & (_stores(fwd) | params))
+        args = self.parsed.node.args
+        fwd_args = gast.arguments(args=[_param(TAPE)] + list(args.args),
+                                  posonlyargs=list(args.posonlyargs), vararg=args.vararg,
+                                  kwonlyargs=args.kwonlyargs, kw_defaults=args.kw_defaults,
+                                  kwarg=args.kwarg, defaults=args.defaults)
+        fwd_def = _function(spec.fwd, fwd_args, fwd + self._push(needs) + [gast.Return(value=result)])
+        bwd_args = gast.arguments(args=[_param(TAPE), _param(d_result)], posonlyargs=[],
+                                  vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                                  defaults=[])
+        bwd_def = _function(spec.bwd, bwd_args, self._pop(needs) + rev_body)
+        return fwd_def, bwd_def
+
+    def _adjoint_or_none(self, primal):
+        return _none() if self.state.get(primal, UNDEF) == UNDEF else _load(self.d(primal))
+
+    def _concrete_adjoint(self, primal):
+        state = self.state.get(primal, UNDEF)
+        if state == DEF:
+            return _load(self.d(primal))
+        if state == MAYBE:
+            return _call("zeros_if_none", _load(self.d(primal)), _load(primal))
+        return _call("zeros_like_grad", _load(primal))
+
+
+# --- helpers: argument binding for user functions ---
+def _bind_helper_args(parsed, stmt, func):
+    """Map the helper's parameter names to the caller's argument names (or None)."""
+    call = stmt.value
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        signature = None
+    params = list(signature.parameters.values()) if signature else []
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    bad = any(isinstance(a, gast.Starred) for a in call.args) or \
+        any(k.arg is None for k in call.keywords) or len(call.args) > len(positional)
+    if bad or signature is None:
+        raise parsed.error(UnsupportedSyntaxError, stmt,
+                           f"calling {gast.unparse(call.func).strip()} with *args, **kwargs or "
+                           "more positional arguments than it names is not supported when a "
+                           "differentiated value is passed",
+                           "Pass each argument by position or by name.")
+    bound = {}
+    for param, arg in zip(positional, call.args):
+        bound[param.name] = arg.id if isinstance(arg, gast.Name) else None
+    for kw in call.keywords:
+        bound[kw.arg] = kw.value.id if isinstance(kw.value, gast.Name) else None
+    return {p.name: bound[p.name] for p in params if p.name in bound}
+
+
+def _array_kinds(parsed):
+    """Names whose adjoint is certainly an array or number (never a container)."""
+    activity = parsed.activity
+    container_like = set()
+    for stmt, target, op in activity.assigns:
+        if op.kind in ("subscript", "literal", "helper", "unknown", "copy"):
+            container_like.update(op.inputs)
+            container_like.add(target)
+    return {target: True for _, target, op in activity.assigns
+            if op.kind == "rule" and target not in container_like} | \
+        {p: True for p in param_names(parsed.node) if p not in container_like}
+
+
+# --- helpers: free variables and stores of generated code ---
+def _free_loads(stmts, bound=frozenset()):
+    free, bound = set(), set(bound)
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign):
+            free |= _loads(stmt.value) - bound
+            for target in stmt.targets:
+                names = target.elts if isinstance(target, gast.Tuple) else [target]
+                for t in names:
+                    if isinstance(t, gast.Name):
+                        bound.add(t.id)
+                    else:
+                        free |= _loads(t) - bound
+        elif isinstance(stmt, gast.For):
+            free |= _loads(stmt.iter) - bound
+            free |= _free_loads(stmt.body, bound | {stmt.target.id})
+        elif isinstance(stmt, gast.If):
+            free |= _loads(stmt.test) - bound
+            free |= _free_loads(stmt.body, bound) | _free_loads(stmt.orelse, bound)
+        else:
+            free |= _loads(stmt) - bound
+    return free
+
+
+def _loads(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def _stores(stmts):
+    names = set()
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                names.add(n.id)
+    return names
+
+
+# --- helpers: building gast nodes ---
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def _param(name):
+    return gast.Name(id=name, ctx=gast.Param(), annotation=None, type_comment=None)
+
+
+def _none():
+    return gast.Constant(value=None, kind=None)
+
+
+def _assign(name, value):
+    return gast.Assign(targets=[_store(name)], value=value, type_comment=None)
+
+
+def _assign_tuple(names, value):
+    return gast.Assign(targets=[gast.Tuple(elts=[_store(n) for n in names], ctx=gast.Store())],
+                       value=value, type_comment=None)
+
+
+def _call(runtime_name, *args):
+    return gast.Call(func=_load(runtime_name), args=list(args), keywords=[])
+
+
+_call_name = _call
+
+
+def _increment(name):
+    return gast.AugAssign(target=_store(name), op=gast.Add(),
+                          value=gast.Constant(value=1, kind=None))
+
+
+def _comment(text):
+    return gast.Expr(value=gast.Constant(value=COMMENT + text, kind=None))
+
+
+def _function(name, args, body):
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+
+
+def _index_value(slice_):
+    """An index expression as a value: `a:b` becomes slice(a, b)."""
+    if isinstance(slice_, gast.Slice):
+        parts = [getattr(slice_, p) or _none() for p in ("lower", "upper", "step")]
+        return gast.Call(func=_load("slice"), args=parts, keywords=[])
+    if isinstance(slice_, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e) for e in slice_.elts], ctx=gast.Load())
+    return slice_

@@ -1,0 +1,162 @@
+"""Give every value its own name, so the reverse sweep can read any of them.
+
+Straight-line code becomes single-assignment: a second `x = ...` writes `x_1`.
+Loops and branches keep one name per variable that lives across them:
+
+- a variable a loop carries from one iteration to the next (or out of the loop)
+  gets a loop version: `x_1 = x` before the loop, `x_1 = x_2` at the end of
+  the body. Inside the body `x_1` is the value at the start of the iteration;
+- a variable assigned in a branch and read after the `if` gets one name that
+  both branches assign last (`h = h_1` / `h = h_2`).
+
+Values a loop overwrites on each iteration are pushed to the tape by the
+reverse pass; everything else is simply kept in locals.
+"""
+from collections import Counter
+
+import gast
+
+from .parse import param_names
+
+
+class SSA:
+    def __init__(self, parsed):
+        self.namer = parsed.namer
+        self.defined = set(param_names(parsed.node))
+        self.loads_total = _loads(parsed.node.body)
+
+    def block(self, stmts, current):
+        out = []
+        for stmt in stmts:
+            method = getattr(self, "stmt_" + type(stmt).__name__, self.stmt_other)
+            method(stmt, current, out)
+        return out
+
+    def define(self, name, current):
+        new = name if name not in self.defined else self.namer.version(name)
+        self.defined.update((name, new))
+        current[name] = new
+        return new
+
+    # --- statements ---
+    def stmt_Assign(self, node, current, out):
+        node.value = _rename(node.value, current)
+        target = node.targets[0]
+        if isinstance(target, gast.Name):
+            target.id = self.define(target.id, current)
+        else:
+            _rename(target, current)
+        out.append(node)
+
+    def stmt_other(self, node, current, out):
+        out.append(_rename(node, current))
+
+    def stmt_For(self, node, current, out):
+        node.iter = _rename(node.iter, current)
+        target = node.target.id
+        assigned = _stores(node.body) | {target}
+        inside = _loads(node.body)
+        exposed = _upward_exposed(node.body)
+        carried = sorted(v for v in assigned
+                         if v in exposed or self.loads_total[v] > inside[v])
+        loop_names = {}
+        for v in carried:
+            if v in current:
+                loop_names[v] = self.namer.version(v)
+                out.append(_copy(loop_names[v], current[v], node))
+            else:
+                loop_names[v] = v if v not in self.defined else self.namer.version(v)
+            self.defined.update((v, loop_names[v]))
+        body_current = dict(current, **loop_names)
+        node.target.id = loop_names[target] if target in loop_names \
+            else self.define(target, body_current)
+        body = self.block(node.body, body_current)
+        for v in carried:
+            if body_current[v] != loop_names[v]:
+                copy = _copy(loop_names[v], body_current[v], node)
+                copy.loop_carry = True  # the reverse pass pushes before these copies
+                body.append(copy)
+        node.body = body
+        out.append(node)
+        current.update(loop_names)
+
+    def stmt_If(self, node, current, out):
+        node.test = _rename(node.test, current)
+        assigned = _stores(node.body) | _stores(node.orelse)
+        inside = _loads([node])
+        phis = {}
+        for v in sorted(assigned):
+            if self.loads_total[v] > inside[v]:
+                phis[v] = v if v not in self.defined else self.namer.version(v)
+                self.defined.add(phis[v])
+        branches = []
+        for stmts in (node.body, node.orelse):
+            branch_current = dict(current)
+            branch = self.block(stmts, branch_current)
+            branch += [_copy(p, branch_current[v], node) for v, p in phis.items()
+                       if v in branch_current and branch_current[v] != p]
+            branches.append(branch)
+        node.body, node.orelse = branches
+        if not node.body:
+            node.body = [gast.Pass()]
+        out.append(node)
+        current.update(phis)
+
+
+def ssa(parsed):
+    current = {p: p for p in param_names(parsed.node)}
+    parsed.node.body = SSA(parsed).block(parsed.node.body, current)
+    return parsed
+
+
+class _Renamer(gast.NodeTransformer):
+    def __init__(self, current):
+        self.current = current
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.current:
+            node.id = self.current[node.id]
+        return node
+
+
+def _rename(node, current):
+    return _Renamer(current).visit(node)
+
+
+def _loads(stmts):
+    counts = Counter()
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                counts[n.id] += 1
+    return counts
+
+
+def _stores(stmts):
+    names = set()
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                names.add(n.id)
+    return names
+
+
+def _upward_exposed(stmts):
+    """Names read in `stmts` before any (unconditional) assignment to them."""
+    killed, exposed = set(), set()
+    for stmt in stmts:
+        reads = stmt.value if isinstance(stmt, gast.Assign) else stmt
+        exposed |= set(_loads([reads])) - killed
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            killed.add(stmt.targets[0].id)
+        elif isinstance(stmt, gast.Assign):
+            exposed |= set(_loads([stmt.targets[0]])) - killed
+    return exposed
+
+
+def _copy(target, source, at):
+    node = gast.Assign(targets=[gast.Name(id=target, ctx=gast.Store(), annotation=None,
+                                          type_comment=None)],
+                       value=gast.Name(id=source, ctx=gast.Load(), annotation=None,
+                                       type_comment=None), type_comment=None)
+    return gast.copy_location(node, at)
