@@ -77,8 +77,9 @@ class Desugar(gast.NodeTransformer):
                 temps.append(_name(tmp, gast.Load()))
             pairs = list(zip(target.elts, temps))
         for elt_target, elt_value in pairs:
-            out.extend(self.visit(_at(gast.Assign(targets=[elt_target], value=elt_value,
-                                                  type_comment=None), node)) or [])
+            result = self.visit(_at(gast.Assign(targets=[elt_target], value=elt_value,
+                                                type_comment=None), node))
+            out.extend(result if isinstance(result, list) else [result])
         return out
 
     def _unpack(self, target, source, node):

@@ -76,7 +76,7 @@ class Reverse:
             fwd_parts.append(fwd)
             if stmt_rev:
                 line = self.parsed.user_lineno(stmt)
-                if line != group_line:
+                if line != group_line and not getattr(stmt, "ssa_copy", False):
                     rev.append(_comment(f"line {line}: {self.parsed.line_text(stmt)}"))
                     group_line = line
                 rev.extend(stmt_rev)
@@ -197,8 +197,7 @@ class Reverse:
             self.state, self.touched = dict(entry), set()
             body_fwd, body_rev = self.block(node.body)
             end = self.state
-            joined = {p: DEF if entry.get(p) == DEF and end.get(p) == DEF else MAYBE
-                      for p in self.touched}
+            joined = {p: _join(entry.get(p, UNDEF), end.get(p, UNDEF)) for p in self.touched}
             if all(entry.get(p) == joined[p] for p in self.touched):
                 break
             entry.update(joined)
@@ -206,20 +205,19 @@ class Reverse:
         self.loop_depth -= 1
         if not body_rev:
             self.state = start
-            node.body = body_fwd
-            return [node], []
+            return [_loop(node, body_fwd)], []
         inits = [_assign(self.d(p), _none()) for p in sorted(touched)
-                 if start.get(p, UNDEF) == UNDEF]
+                 if start.get(p, UNDEF) == UNDEF and entry[p] != UNDEF]
         fixups = [_assign(self.d(p), _none()) for p in sorted(touched)
-                  if end.get(p, UNDEF) == UNDEF]
+                  if end.get(p, UNDEF) == UNDEF and entry[p] != UNDEF]
         self.state = dict(start, **{p: entry[p] for p in touched})
 
         counter = self.namer.fresh(f"n_{node.target.id}")
         carries = [s for s in body_fwd if getattr(s, "loop_carry", False)]
         main = [s for s in body_fwd if not getattr(s, "loop_carry", False)]
         needs = sorted(_free_loads(body_rev) & (_stores(body_fwd) | {node.target.id}))
-        node.body = main + self._push(needs) + carries + [_increment(counter)]
-        fwd = [_assign(counter, gast.Constant(value=0, kind=None)), node]
+        body = main + self._push(needs) + carries + [_increment(counter)]
+        fwd = [_assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
         loop_var = self.namer.fresh("_")
         rev_loop = gast.For(target=_store(loop_var), iter=_call_name("range", _load(counter)),
                             body=self._pop(needs) + body_rev + fixups, orelse=[],
@@ -248,19 +246,15 @@ class Reverse:
                 fix_b.append(_assign(self.d(p), _none()))
             self.state[p] = MAYBE
         if not (ra or rb or fix_a or fix_b):
-            node.body, node.orelse = fa or [gast.Pass()], fb
-            return [node], []
+            return [_branch(node, fa, fb)], []
         push_a = push_b = pop_a = pop_b = []
         if self.pushing:
             needs_a = sorted(_free_loads(ra + fix_a) & _stores(fa))
             needs_b = sorted(_free_loads(rb + fix_b) & _stores(fb))
             push_a, pop_a = self._push(needs_a), self._pop(needs_a)
             push_b, pop_b = self._push(needs_b), self._pop(needs_b)
-        node.body = (fa + push_a) or [gast.Pass()]
-        node.orelse = fb + push_b
-        rev = gast.If(test=node.test, body=(pop_a + ra + fix_a) or [gast.Pass()],
-                      orelse=pop_b + rb + fix_b)
-        return [node], [rev]
+        rev = _branch(node, pop_a + ra + fix_a, pop_b + rb + fix_b)
+        return [_branch(node, fa + push_a, fb + push_b)], [rev]
 
     # --- the tape ---
     def _push(self, names):
@@ -335,6 +329,11 @@ class Reverse:
         if state == MAYBE:
             return _call("zeros_if_none", _load(self.d(primal)), _load(primal))
         return _call("zeros_like_grad", _load(primal))
+
+
+def _join(a, b):
+    """The adjoint state after a merge of two paths."""
+    return a if a == b else MAYBE
 
 
 # --- helpers: argument binding for user functions ---
@@ -445,6 +444,17 @@ def _call(runtime_name, *args):
 
 
 _call_name = _call
+
+
+def _loop(like, body):
+    """A copy of the for statement `like` with a new body (input trees are never mutated)."""
+    return gast.copy_location(gast.For(target=like.target, iter=like.iter, body=body,
+                                       orelse=[], type_comment=None), like)
+
+
+def _branch(like, body, orelse):
+    return gast.copy_location(gast.If(test=like.test, body=body or [gast.Pass()],
+                                      orelse=orelse), like)
 
 
 def _increment(name):

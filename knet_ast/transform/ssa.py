@@ -75,6 +75,7 @@ class SSA:
             if body_current[v] != loop_names[v]:
                 copy = _copy(loop_names[v], body_current[v], node)
                 copy.loop_carry = True  # the reverse pass pushes before these copies
+                copy.ssa_copy = True
                 body.append(copy)
         node.body = body
         out.append(node)
@@ -93,8 +94,10 @@ class SSA:
         for stmts in (node.body, node.orelse):
             branch_current = dict(current)
             branch = self.block(stmts, branch_current)
-            branch += [_copy(p, branch_current[v], node) for v, p in phis.items()
-                       if v in branch_current and branch_current[v] != p]
+            for v, p in phis.items():
+                if v in branch_current and branch_current[v] != p:
+                    branch.append(_copy(p, branch_current[v], node))
+                    branch[-1].ssa_copy = True
             branches.append(branch)
         node.body, node.orelse = branches
         if not node.body:
