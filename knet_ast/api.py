@@ -1,5 +1,6 @@
 """grad, gradloss and the GradFunction object they return."""
 import functools
+import linecache
 import weakref
 
 
@@ -44,16 +45,19 @@ class GradFunction:
     @property
     def source(self):
         """The generated adjoint (and its helpers), as Python source."""
-        return self._compiled()[0]
+        return self._compiled().source
 
     def __call__(self, *args, **kwargs):
-        function = self._compiled()[1]
+        built = self._compiled()
         try:
-            value, grads = function(*args, **kwargs)
+            value, grads = built.function(*args, **kwargs)
         except NonScalarOutputError as exc:
             raise self._parsed.error(NonScalarOutputError, self._return, str(exc),
                                      "knet.grad differentiates functions that return one "
                                      "number (a loss).") from None
+        except Exception as exc:
+            _note_user_line(exc, built)
+            raise
         if self._wrt_tuple and len(self.wrt) == 1:
             grads = (grads,)
         return (grads, value) if self.return_loss else grads
@@ -94,6 +98,17 @@ def gradloss(func=None, wrt=0, verbose=0):
     if func is None:
         return lambda f: GradFunction(f, wrt, True, verbose)
     return GradFunction(func, wrt, True, verbose)
+
+
+def _note_user_line(exc, built):
+    """Add 'raised at your line N' to an exception from generated code (Python 3.11+)."""
+    where = built.user_location(exc.__traceback__)
+    if where is None or not hasattr(exc, "add_note"):
+        return
+    filename, line = where
+    text = linecache.getline(filename, line).strip()
+    exc.add_note(f"knet_ast: raised while computing the gradient, at your line {line} "
+                 f'("{filename}"): {text}')
 
 
 def _wrt_names(parsed, wrt):

@@ -27,8 +27,9 @@ _counter = itertools.count(1)
 class Unit:
     """One generated function and the user function whose namespace it lives in."""
 
-    def __init__(self, node, user_func, defaults=None, kwdefaults=None):
+    def __init__(self, node, user_func, defaults=None, kwdefaults=None, filename=None):
         self.node = node
+        self.filename = filename
         self.user_func = user_func
         self.defaults = defaults
         self.kwdefaults = kwdefaults
@@ -53,7 +54,9 @@ def render(nodes):
 
 
 def compile_units(units, shared, title):
-    """Compile `units` (a list of Unit); return (source, {name: function}).
+    """Compile `units` (a list of Unit); return (source, {name: function}, line map).
+
+    The line map takes a line of the generated source to (user file, user line).
 
     `shared` maps the names generated code uses besides user names (runtime
     helpers, rule kernels) to their values.
@@ -65,8 +68,9 @@ def compile_units(units, shared, title):
     generated = [u.node.name for u in units]
     cells = {name: types.CellType(value) for name, value in shared.items()}
     cells.update({name: types.CellType() for name in generated})
-    functions = {}
+    functions, lines = {}, {}
     for unit, node in zip(units, tree.body):
+        lines.update(_line_map(unit, node))
         user_cells = _closure_cells(unit.user_func)
         free = sorted(set(cells) | set(user_cells))
         code = _inner_code(node, free, filename)
@@ -76,7 +80,17 @@ def compile_units(units, shared, title):
         fn.__kwdefaults__ = unit.kwdefaults
         functions[node.name] = fn
         cells[node.name].cell_contents = fn
-    return source, functions
+    return source, functions, (filename, lines)
+
+
+def _line_map(unit, node):
+    """Pair generated statements (ast, from the text) with their gast originals."""
+    generated = [s for s in ast.walk(node) if isinstance(s, ast.stmt)]
+    original = [s for s in gast.walk(unit.node) if isinstance(s, gast.stmt) and not
+                (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant)
+                 and str(s.value.value).startswith(COMMENT))]
+    return {g.lineno: (unit.filename, o.user_line) for g, o in zip(generated, original)
+            if hasattr(o, "user_line")}
 
 
 def _inner_code(node, free_names, filename):

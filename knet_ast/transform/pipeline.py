@@ -66,8 +66,8 @@ class Program:
             parsed = prepare(func, params, self.verbose)
             parsed.namer.taken |= self.function_names
             fwd, bwd = optimize(Reverse(parsed, self, split=True).split_functions(spec))
-            self.units += [Unit(fwd, func, func.__defaults__, func.__kwdefaults__),
-                           Unit(bwd, func)]
+            self.units += [Unit(fwd, func, func.__defaults__, func.__kwdefaults__,
+                                parsed.filename), Unit(bwd, func, filename=parsed.filename)]
         return self.specs[key]
 
 
@@ -78,14 +78,36 @@ def build_gradient(func, wrt_names, verbose=0):
     name = program.fresh_name(f"grad_{func.__name__}")
     parsed.namer.taken |= program.function_names
     (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)])
-    units = [Unit(main, func, func.__defaults__, func.__kwdefaults__)] + program.units
+    units = [Unit(main, func, func.__defaults__, func.__kwdefaults__, parsed.filename)] + \
+        program.units
     shared = dict(registry.RUNTIME)
     for rule in registry.RULES.values():
         shared.update(rule.namespace)
-    source, functions = compile_units(units, shared, f"gradient of {func.__qualname__}")
+    source, functions, lines = compile_units(units, shared, f"gradient of {func.__qualname__}")
     if verbose:
         print(source)
-    return source, functions[name]
+    return Built(source, functions[name], lines)
+
+
+class Built:
+    """A compiled gradient: its source, its function, and where its lines came from."""
+
+    def __init__(self, source, function, lines):
+        self.source, self.function = source, function
+        self.filename, self.user_lines = lines
+
+    def __iter__(self):  # (source, function), for callers that unpack
+        return iter((self.source, self.function))
+
+    def user_location(self, traceback):
+        """(file, line) in the user's code of the innermost generated frame of `traceback`."""
+        found = None
+        while traceback is not None:
+            code = traceback.tb_frame.f_code
+            if code.co_filename == self.filename and traceback.tb_lineno in self.user_lines:
+                found = self.user_lines[traceback.tb_lineno]
+            traceback = traceback.tb_next
+        return found
 
 
 def _names_in(node):

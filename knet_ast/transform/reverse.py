@@ -73,9 +73,10 @@ class Reverse:
         group_line = None
         for stmt in reversed(stmts):
             fwd, stmt_rev = self.statement(stmt)
+            line = self.parsed.user_lineno(stmt)
+            _tag(fwd + stmt_rev, line)
             fwd_parts.append(fwd)
             if stmt_rev:
-                line = self.parsed.user_lineno(stmt)
                 if line != group_line and not getattr(stmt, "ssa_copy", False):
                     rev.append(_comment(f"line {line}: {self.parsed.line_text(stmt)}"))
                     group_line = line
@@ -329,6 +330,13 @@ class Reverse:
         if state == MAYBE:
             return _call("zeros_if_none", _load(self.d(primal)), _load(primal))
         return _call("zeros_like_grad", _load(primal))
+
+
+def _tag(stmts, line):
+    """Remember the user's line of generated statements, for runtime error messages."""
+    for stmt in stmts:
+        if not hasattr(stmt, "user_line"):
+            stmt.user_line = line
 
 
 def _join(a, b):
