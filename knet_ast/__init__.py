@@ -5,8 +5,14 @@ you can print (`.source`), read and step through.
 """
 from . import primitives  # noqa: F401  (registers the rules)
 from .api import GradFunction, grad, gradloss
-from .errors import (InputMutationError, KnetError, NonScalarOutputError, NoRuleError,
-                     SourceError, UnsupportedSyntaxError)
+from .errors import (
+                     InputMutationError,
+                     KnetError,
+                     NonScalarOutputError,
+                     NoRuleError,
+                     SourceError,
+                     UnsupportedSyntaxError,
+)
 from .nn import accuracy, logp, logsumexp, nll, relu, sigm, softmax
 from .primitives.registry import defattr, defgrad, defmethod, nondiff
 from .runtime.backend import array_module, gpu

@@ -3,7 +3,6 @@ import functools
 import linecache
 import weakref
 
-
 from .errors import KnetError, NonScalarOutputError
 from .transform.fence import fence
 from .transform.parse import param_names, parse_function

@@ -374,7 +374,7 @@ def _array_kinds(parsed):
     """Names whose adjoint is certainly an array or number (never a container)."""
     activity = parsed.activity
     container_like = set()
-    for stmt, target, op in activity.assigns:
+    for _, target, op in activity.assigns:
         if op.kind in ("subscript", "literal", "helper", "unknown", "copy"):
             container_like.update(op.inputs)
             container_like.add(target)

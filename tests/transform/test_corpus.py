@@ -1,0 +1,347 @@
+"""Every function of the corpus against finite differences, plus whole-gradient properties.
+
+The table below gives, per corpus function, how to draw its inputs from a seeded
+generator and which argument(s) to differentiate. Inputs stay away from points
+where the function is not differentiable (ties, kinks, discontinuities).
+"""
+import numpy as np
+import pytest
+from checkgrad import check_grad, leaves, tree_map
+
+import knet_ast as knet
+from knet_ast.transform.pipeline import build_gradient
+
+import corpus as c  # noqa: I001  (tests/transform is on sys.path, like tests/)
+
+
+# --- input makers: each takes the generator and returns one argument ---
+
+
+def normal(*shape):
+    return lambda rng: rng.standard_normal(shape)
+
+
+def positive(*shape, low=0.5, high=2.0):
+    return lambda rng: rng.uniform(low, high, shape)
+
+
+def number(low=-1.0, high=1.0):
+    return lambda rng: float(rng.uniform(low, high))
+
+
+def zero_dim(low=-1.0, high=1.0):
+    return lambda rng: np.array(rng.uniform(low, high))
+
+
+def fixed(value):
+    return lambda rng: value
+
+
+def tree(structure):
+    """An argument built from a list/tuple/dict whose leaves are makers (or fixed values)."""
+    return lambda rng: tree_map(lambda leaf: leaf(rng) if callable(leaf) else leaf, structure)
+
+
+def mlp(*sizes):
+    """[w0, b0, w1, b1, ...] for a dense network with these layer widths."""
+    makers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        makers += [normal(n_in, n_out), normal(n_out)]
+    return tree(makers)
+
+
+def case(func, *makers, wrt=0, rtol=1e-5, atol=1e-7, label=None, xfail=None):
+    marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
+    name = func.__name__ + (f"[{label}]" if label else "")
+    return pytest.param(func, makers, wrt, rtol, atol, id=name, marks=marks)
+
+
+CASES = [
+    # --- straight-line code: assignment and unpacking ---
+    case(c.assign_chain, normal(3, 4)),
+    case(c.assign_reuse, normal(5)),
+    case(c.unpack_parallel, normal(3), normal(3), wrt=(0, 1)),
+    case(c.unpack_swap, normal(4), normal(4), wrt=(0, 1)),
+    case(c.unpack_pair, normal(2, 3)),
+    case(c.unpack_nested_parallel, normal(3), normal(3), wrt=(0, 1)),
+    case(c.unpack_nested_value, normal(3), normal(3), wrt=(0, 1)),
+    case(c.unpack_list_target, normal(3), positive(3), wrt=(0, 1)),
+    case(c.chained_assignment, normal(4)),
+    # --- augmented assignment ---
+    case(c.augassign_add_sub, normal(3, 2), normal(3, 2), wrt=(0, 1)),
+    case(c.augassign_mul_div, normal(4), normal(4), wrt=(0, 1)),
+    case(c.augassign_pow, normal(5)),
+    case(c.augassign_matmul, normal(3, 4), normal(4, 2), wrt=(0, 1)),
+    case(c.augassign_accumulate, normal(3), normal(3), wrt=(0, 1)),
+    # --- operators ---
+    case(c.op_add, normal(3, 4), normal(3, 4), wrt=(0, 1)),
+    case(c.op_sub, normal(3), normal(3), wrt=(0, 1)),
+    case(c.op_mul, normal(2, 3), normal(2, 3), wrt=1),
+    case(c.op_div, normal(4), positive(4), wrt=(0, 1)),
+    case(c.op_matmul, normal(3, 4), normal(4, 2), wrt=(0, 1)),
+    case(c.op_matvec, normal(3, 4), normal(4), wrt=(0, 1)),
+    case(c.op_vecvec, normal(5), normal(5), wrt=(0, 1)),
+    case(c.op_neg, normal(4)),
+    case(c.op_pos, normal(4)),
+    case(c.op_broadcast, normal(3, 4), normal(4), wrt=(0, 1)),
+    case(c.op_broadcast, normal(3, 4), normal(3, 1), wrt=1, label="column"),
+    case(c.op_scalar_mix, normal(3)),
+    case(c.op_all, normal(2, 3), normal(2, 3), normal(3, 4), wrt=(0, 2)),
+    case(c.pow_scalar_exponent, positive(4)),
+    case(c.pow_array_exponent, positive(3, 2), normal(3, 2), wrt=(0, 1)),
+    case(c.pow_array_exponent, positive(3, 2), normal(2), wrt=1, label="broadcast"),
+    case(c.pow_scalar_base, normal(4)),
+    case(c.floordiv_zero_grad, normal(6)),
+    case(c.floordiv_times, normal(6)),
+    case(c.mod_identity_grad, normal(6)),
+    case(c.mod_both, positive(5), positive(5), wrt=(0, 1)),
+    case(c.compare_mask, normal(6)),
+    case(c.compare_chain, normal(8), fixed(-0.5)),
+    case(c.boolop_values, normal(3), fixed(4), label="and"),
+    case(c.boolop_values, normal(3), fixed(5), label="or"),
+    # --- attributes and methods ---
+    case(c.attr_T, normal(3, 4), normal(3, 2), wrt=(0, 1)),
+    case(c.attr_shape, normal(3, 4)),
+    case(c.attr_ndim, normal(2, 3)),
+    case(c.method_sum_axis, normal(3, 4)),
+    case(c.method_sum_keepdims, normal(3, 4)),
+    case(c.method_mean, normal(3, 4)),
+    case(c.method_reshape, normal(3, 4)),
+    case(c.method_reshape_tuple, normal(3, 4)),
+    case(c.method_transpose, normal(3, 4), normal(3, 2), wrt=(0, 1)),
+    case(c.method_transpose_axes, normal(2, 3, 4)),
+    case(c.method_dot, normal(3, 4), normal(4, 2), wrt=(0, 1)),
+    case(c.method_astype, normal(3)),
+    case(c.method_max, normal(3, 4)),
+    case(c.method_max_axis, normal(3, 4)),
+    case(c.method_chain, normal(3, 4)),
+    # --- subscripts on containers ---
+    case(c.list_index, tree([normal(3), normal(3), normal(2)])),
+    case(c.list_slice, tree([normal(2), normal(2), normal(2), normal(2)])),
+    case(c.list_slice_step, tree([normal(2), normal(3), normal(2), normal(3)])),
+    case(c.tuple_index, tree((normal(2), normal(3), normal(2)))),
+    case(c.dict_index, tree({"w": normal(3), "b": normal(3), "unused": normal(2, 2)})),
+    case(c.nested_index, tree({"layers": [normal(2), (normal(3), normal(2))],
+                               "scale": number()})),
+    # --- subscripts on arrays ---
+    case(c.array_int, normal(4, 3)),
+    case(c.array_scalar_entry, normal(3, 3)),
+    case(c.array_slice, normal(6)),
+    case(c.array_slice_step, normal(6)),
+    case(c.array_slice_reverse, normal(5)),
+    case(c.array_newaxis, normal(4)),
+    case(c.array_ellipsis, normal(2, 3, 4)),
+    case(c.array_column, normal(4, 3)),
+    case(c.array_mixed_slice, normal(4, 5)),
+    case(c.array_repeated_index, normal(3)),
+    case(c.array_repeated_index, normal(4, 2), label="rows"),
+    case(c.array_index_argument, normal(5), fixed(np.array([4, 0, 4, 4, 1]))),
+    case(c.array_repeated_rows, normal(4, 3), fixed(np.array([2, 2, 0, 3, 2]))),
+    case(c.array_index_list, normal(3, 2)),
+    case(c.array_bool_mask, normal(7)),
+    case(c.array_mask_argument, normal(6),
+         fixed(np.array([True, False, True, True, False, True]))),
+    case(c.array_index_with_loop_var, normal(5)),
+    # --- literals ---
+    case(c.list_literal, normal(3), normal(3), wrt=(0, 1)),
+    case(c.tuple_literal, normal(3), normal(3), wrt=(0, 1)),
+    case(c.dict_literal, normal(3), normal(3), wrt=(0, 1)),
+    case(c.nested_literal, normal(3), normal(3), wrt=(0, 1)),
+    case(c.sum_of_list, normal(3), normal(2), wrt=(0, 1)),
+    case(c.literal_to_helper, normal(3), normal(3), wrt=(0, 1)),
+    # --- calls ---
+    case(c.call_keyword, normal(3, 4)),
+    case(c.call_keyword_only_default, normal(3, 4)),
+    case(c.call_literal_argument, positive(5)),
+    case(c.call_helper, normal(4)),
+    case(c.call_helper_twice, normal(4), normal(4), wrt=(0, 1)),
+    case(c.call_helper_chain, normal(3, 4), normal(4, 2), normal(2), wrt=(0, 1, 2)),
+    case(c.call_helper_tuple, normal(5)),
+    case(c.call_helper_default, normal(3)),
+    case(c.call_helper_keyword_args, normal(3, 4), normal(4, 2), normal(2), wrt=(1, 2)),
+    case(c.call_helper_list, normal(3), normal(2), wrt=(0, 1)),
+    case(c.call_helper_nested_lists, mlp(4, 5, 3), normal(6, 4)),
+    case(c.call_knet_loss, mlp(4, 5, 3), normal(6, 4), fixed(np.array([0, 2, 1, 1, 0, 2]))),
+    # --- kinds of differentiated argument ---
+    case(c.arg_float, number()),
+    case(c.arg_float_with_array, number(), normal(4), wrt=(0, 1)),
+    case(c.arg_zero_dim, zero_dim()),
+    case(c.arg_list_unused, tree([normal(3), normal(2, 2), normal(3)])),
+    case(c.arg_tuple, tree((normal(3), normal(3)))),
+    case(c.arg_tuple_unused, tree((normal(2), normal(3), number()))),
+    case(c.arg_dict_unused, tree({"w": normal(3), "b": normal(4)})),
+    case(c.arg_nested, tree({"layers": [(normal(2), normal(2)), normal(3, 3)],
+                             "bias": normal(2), "scale": number()})),
+    case(c.arg_not_differentiated_used, normal(3), normal(3)),
+    case(c.arg_not_differentiated_used, normal(3), normal(3), wrt="y", label="by-name"),
+    # --- loops ---
+    case(c.loop_range_stop, normal(4)),
+    case(c.loop_range_start_stop_step, normal(4)),
+    case(c.loop_trip_count_argument, normal(3), fixed(4)),
+    case(c.loop_trip_count_argument, normal(3), fixed(1), label="one-trip"),
+    case(c.loop_zero_trips, normal(3), fixed(0)),
+    case(c.loop_zero_trips, normal(3), fixed(3), label="three-trips"),
+    case(c.loop_nested, normal(2, 3), normal(3, 3), wrt=(0, 1)),
+    case(c.loop_carried_pair, normal(3), normal(3), wrt=(0, 1)),
+    case(c.loop_accumulate, normal(5)),
+    case(c.loop_over_list_params, tree([normal(3, 3), normal(3, 2), normal(2, 2)]), normal(4, 3)),
+    case(c.loop_calls_helper, normal(4)),
+    case(c.loop_calls_helper_params, mlp(3, 4, 2), normal(5, 3)),
+    # --- branches ---
+    case(c.branch_on_data, positive(4), label="then"),
+    case(c.branch_on_data, positive(4, low=-2.0, high=-0.5), label="else"),
+    case(c.branch_on_argument, normal(3), fixed("square"), label="if"),
+    case(c.branch_on_argument, normal(3), fixed("cube"), label="elif"),
+    case(c.branch_on_argument, normal(3), fixed("exp"), label="else"),
+    case(c.branch_without_else, normal(3), fixed(True), label="taken"),
+    case(c.branch_without_else, normal(3), fixed(False), label="skipped"),
+    case(c.branch_one_side_uses, normal(3), normal(3), fixed(True), wrt=(0, 1), label="both"),
+    case(c.branch_one_side_uses, normal(3), normal(3), fixed(False), wrt=(0, 1), label="one"),
+    case(c.branch_in_loop, normal(3)),
+    case(c.branch_nested, normal(3), fixed(1.5), wrt=(0, 1), label="inner-if"),
+    case(c.branch_nested, normal(3), fixed(0.5), wrt=(0, 1), label="inner-else"),
+    case(c.branch_nested, normal(3), fixed(-0.7), wrt=(0, 1), label="outer-else"),
+    case(c.ifexp_on_argument, normal(3), fixed(True), label="true"),
+    case(c.ifexp_on_argument, normal(3), fixed(False), label="false"),
+    case(c.ifexp_on_data, positive(3), label="true"),
+    case(c.ifexp_on_data, positive(3, low=-2.0, high=-0.5), label="false"),
+    case(c.ifexp_inline, normal(3), normal(3), fixed(True), wrt=(0, 1), label="true"),
+    case(c.ifexp_inline, normal(3), normal(3), fixed(False), wrt=(0, 1), label="false"),
+]
+
+
+def make_args(makers, seed=0):
+    rng = np.random.default_rng(seed)
+    return tuple(make(rng) for make in makers)
+
+
+@pytest.mark.parametrize("func, makers, wrt, rtol, atol", CASES)
+def test_corpus_gradient(func, makers, wrt, rtol, atol):
+    args = make_args(makers)
+    check_grad(func, *args, wrt=wrt, rtol=rtol, atol=atol, seed=1)
+
+
+def test_every_corpus_function_is_tested():
+    tested = {p.values[0].__name__ for p in CASES}
+    helpers = {"square", "sum_squares", "affine", "layer", "scaled", "split_halves", "predict"}
+    defined = {name for name, value in vars(c).items()
+               if callable(value) and getattr(value, "__module__", None) == c.__name__}
+    assert defined - helpers - tested == set()
+
+
+# --- unused entries and container types of the gradient ---
+
+
+def test_unused_entries_are_zeros_of_the_right_kind():
+    w = [np.ones(3), np.ones((2, 2), dtype=np.float32), 2.0]
+    t = (np.ones(2), np.float32(1.5))
+    p = {"w": w, "t": t, "unused": np.ones(4)}
+    g = knet.grad(c.arg_dict_unused)({"w": np.full(3, 2.0), "b": np.ones(4, dtype=np.float32)})
+    assert np.array_equal(g["w"], np.full(3, 4.0))
+    assert g["b"].dtype == np.float32 and not g["b"].any()
+    g = knet.grad(c.arg_tuple_unused)(t + (0.5,))
+    assert type(g) is tuple and len(g) == 3
+    assert not g[0].any() and g[1] == np.float32(3.0) and g[2] == 0.0
+    assert isinstance(g[2], float) and isinstance(g[1], np.float32)
+    g = knet.grad(c.arg_list_unused)(w[:2] + [np.ones(3)])
+    assert type(g) is list and g[1].shape == (2, 2) and g[1].dtype == np.float32
+    assert not g[1].any()
+    del p
+
+
+# --- gradloss ---
+
+
+@pytest.mark.parametrize("func, makers, wrt", [
+    (c.op_all, (normal(2, 3), normal(2, 3), normal(3, 4)), (0, 2)),
+    (c.loop_calls_helper_params, (mlp(3, 4, 2), normal(5, 3)), 0),
+    (c.arg_float, (number(),), 0),
+    (c.branch_on_argument, (normal(3), fixed("cube")), 0),
+], ids=["tuple-wrt", "helpers-in-loop", "float", "branch"])
+def test_gradloss_returns_gradient_and_loss(func, makers, wrt):
+    args = make_args(makers, seed=3)
+    g, loss = knet.gradloss(func, wrt=wrt)(*args)
+    assert loss == pytest.approx(func(*args), rel=1e-12, abs=1e-12)
+    expected = knet.grad(func, wrt=wrt)(*args)
+    for a, b in zip(leaves(g), leaves(expected)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+    check_grad(func, *args, wrt=wrt, grad=lambda *a: knet.gradloss(func, wrt=wrt)(*a)[0])
+
+
+# --- the generated source ---
+
+
+@pytest.mark.parametrize("func, wrt_names", [
+    (c.op_all, ("x", "w")),
+    (c.unpack_swap, ("x", "y")),
+    (c.call_helper_chain, ("x", "w", "b")),
+    (c.loop_calls_helper_params, ("w",)),
+    (c.branch_in_loop, ("x",)),
+    (c.ifexp_on_data, ("x",)),
+    (c.call_knet_loss, ("w",)),
+], ids=lambda v: v.__name__ if callable(v) else None)
+def test_source_is_deterministic(func, wrt_names):
+    first, _ = build_gradient(func, wrt_names)
+    second, _ = build_gradient(func, wrt_names)
+    assert isinstance(first, str) and "def " in first
+    assert first == second
+    assert knet.grad(func, wrt=wrt_names).source == first
+
+
+def test_source_names_user_lines():
+    source = knet.grad(c.call_helper_chain, wrt=(0, 1, 2)).source
+    lines = [line for line in source.splitlines() if "# line " in line]
+    assert any("h = layer(x, w, b)" in line for line in lines), source
+
+
+# --- one gradient function, many shapes ---
+
+
+@pytest.mark.parametrize("func, shapes", [
+    (c.assign_chain, [(3, 4), (5,), (2, 1, 3)]),
+    (c.method_sum_axis, [(3, 4), (6, 2), (1, 7)]),
+    (c.array_mixed_slice, [(4, 5), (2, 3), (7, 9)]),
+    (c.loop_range_stop, [(4,), (2, 2)]),
+], ids=lambda v: v.__name__ if callable(v) else None)
+def test_gradient_works_for_new_shapes(func, shapes):
+    g = knet.grad(func)
+    rng = np.random.default_rng(5)
+    for shape in shapes:
+        check_grad(func, rng.standard_normal(shape), grad=g)
+
+
+def test_gradient_works_for_new_structures():
+    g = knet.grad(c.loop_over_list_params)
+    rng = np.random.default_rng(6)
+    for sizes in [(3, 3, 2), (2, 4), (5, 1, 1, 2)]:
+        w = [rng.standard_normal((a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+        check_grad(c.loop_over_list_params, w, rng.standard_normal((4, sizes[0])), grad=g)
+
+
+# --- float32 stays float32 ---
+
+
+@pytest.mark.parametrize("func, makers, wrt", [
+    (c.op_all, (normal(2, 3), normal(2, 3), normal(3, 4)), (0, 2)),
+    (c.method_mean, (normal(3, 4),), 0),
+    (c.array_repeated_index, (normal(3),), 0),
+    (c.loop_calls_helper_params, (mlp(3, 4, 2), normal(5, 3)), 0),
+    (c.branch_in_loop, (normal(3),), 0),
+    (c.pow_scalar_base, (normal(4),), 0),
+    (c.arg_zero_dim, (zero_dim(),), 0),
+    (c.call_knet_loss, (mlp(4, 5, 3), normal(6, 4), fixed(np.array([0, 2, 1, 1, 0, 2]))), 0),
+], ids=lambda v: v.__name__ if callable(v) else None)
+def test_float32_inputs_give_float32_gradients(func, makers, wrt):
+    args64 = make_args(makers, seed=7)
+    args32 = tuple(tree_map(_to_float32, a) for a in args64)
+    g64 = knet.grad(func, wrt=wrt)(*args64)
+    g32 = knet.grad(func, wrt=wrt)(*args32)
+    for a32, a64 in zip(leaves(g32), leaves(g64)):
+        assert a32.dtype == np.float32, f"{a32.dtype} gradient for float32 input"
+        np.testing.assert_allclose(a32, a64, rtol=2e-4, atol=1e-5)
+
+
+def _to_float32(x):
+    if isinstance(x, np.ndarray) and x.dtype == np.float64:
+        return x.astype(np.float32)
+    return x
