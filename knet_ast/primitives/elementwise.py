@@ -1,4 +1,6 @@
 """Elementwise functions (NumPy ufuncs and Python builtins)."""
+import math
+
 import numpy as np
 
 from ..runtime.backend import array_module
@@ -43,6 +45,20 @@ defgrad(np.power, "x1, x2", x1="unbroadcast(dy * x2 * x1 ** (x2 - 1), x1)",
 defgrad(np.where, "condition, x1, x2", x1="unbroadcast(np.where(condition, dy, 0), x1)",
         x2="unbroadcast(np.where(condition, 0, dy), x2)")
 
+# --- Python's math module (scalars) ---
+defgrad(math.exp, "x", x="dy * y")
+defgrad(math.expm1, "x", x="dy * (y + 1)")
+defgrad(math.log, "x", x="dy / x")
+defgrad(math.log1p, "x", x="dy / (1 + x)")
+defgrad(math.sqrt, "x", x="0.5 * dy / y")
+defgrad(math.sin, "x", x="dy * np.cos(x)")
+defgrad(math.cos, "x", x="-dy * np.sin(x)")
+defgrad(math.tan, "x", x="dy * (1 + y * y)")
+defgrad(math.tanh, "x", x="dy * (1 - y * y)")
+defgrad(math.fabs, "x", x="dy * np.sign(x)")
+defgrad(math.pow, "x, y_", x="dy * y_ * x ** (y_ - 1)", y_="pow_db(dy, x, y)", namespace={"pow_db": pow_db})
+
+nondiff(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)
 nondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isnan, np.isinf,
         np.isfinite, np.floor_divide, np.equal, np.not_equal, np.less, np.less_equal,
         np.greater, np.greater_equal, np.logical_and, np.logical_or, np.logical_not)

@@ -41,6 +41,7 @@ class Reverse:
         self.uses_tape = False
         self.kind = _array_kinds(parsed)
         self.helper_specs = {}
+        self.loop_var = None
         self.namer.reserve(TAPE)
 
     # --- adjoint bookkeeping ---
@@ -219,8 +220,9 @@ class Reverse:
         needs = sorted(_free_loads(body_rev) & (_stores(body_fwd) | {node.target.id}))
         body = main + self._push(needs) + carries + [_increment(counter)]
         fwd = [_assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
-        loop_var = self.namer.fresh("_")
-        rev_loop = gast.For(target=_store(loop_var), iter=_call_name("range", _load(counter)),
+        if self.loop_var is None:
+            self.loop_var = self.namer.fresh("_")
+        rev_loop = gast.For(target=_store(self.loop_var), iter=_call_name("range", _load(counter)),
                             body=self._pop(needs) + body_rev + fixups, orelse=[],
                             type_comment=None)
         return fwd, inits + [rev_loop]

@@ -144,16 +144,24 @@ def _stores(stmts):
     return names
 
 
-def _upward_exposed(stmts):
+def _upward_exposed(stmts, killed=frozenset()):
     """Names read in `stmts` before any (unconditional) assignment to them."""
-    killed, exposed = set(), set()
+    killed, exposed = set(killed), set()
     for stmt in stmts:
-        reads = stmt.value if isinstance(stmt, gast.Assign) else stmt
-        exposed |= set(_loads([reads])) - killed
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            killed.add(stmt.targets[0].id)
+        if isinstance(stmt, gast.For):
+            exposed |= set(_loads([stmt.iter])) - killed
+            exposed |= _upward_exposed(stmt.body, killed | {stmt.target.id})
+        elif isinstance(stmt, gast.If):
+            exposed |= set(_loads([stmt.test])) - killed
+            exposed |= _upward_exposed(stmt.body, killed) | _upward_exposed(stmt.orelse, killed)
         elif isinstance(stmt, gast.Assign):
-            exposed |= set(_loads([stmt.targets[0]])) - killed
+            exposed |= set(_loads([stmt.value])) - killed
+            if isinstance(stmt.targets[0], gast.Name):
+                killed.add(stmt.targets[0].id)
+            else:
+                exposed |= set(_loads([stmt.targets[0]])) - killed
+        else:
+            exposed |= set(_loads([stmt])) - killed
     return exposed
 
 
