@@ -33,6 +33,7 @@ RUNTIME = {
     "reduced_fraction": accumulate.reduced_fraction,
     "add_grad": accumulate.add_grad,
     "add_at": accumulate.add_at,
+    "add_field": accumulate.add_field,
     "grad_item": accumulate.grad_item,
     "zeros_like_grad": accumulate.zeros_like_grad,
     "zeros_if_none": accumulate.zeros_if_none,

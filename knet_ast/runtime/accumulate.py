@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from ..errors import NonScalarOutputError
+from ..errors import KnetError, NonScalarOutputError
 from .backend import array_module, is_array
 
 
@@ -83,6 +83,17 @@ def add_at(da, x, index, g):
     else:
         out[index] += g
     return out
+
+
+def add_field(da, x, field, g):
+    """da + (g placed at field `field` of the namedtuple x)."""
+    fields = getattr(x, "_fields", None)
+    if fields is None or field not in fields:
+        raise KnetError(
+            f"cannot send a gradient through the attribute .{field} of a {type(x).__name__}: "
+            "differentiated arguments are numbers, arrays, and lists, tuples (namedtuples "
+            "included) and dicts of them")
+    return add_at(da, x, fields.index(field), g)
 
 
 def grad_item(dt, key, x):

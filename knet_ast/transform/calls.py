@@ -28,7 +28,7 @@ LIBRARIES = {"numpy", "cupy", "cupyx", "scipy", "builtins", "math", "operator", 
 
 
 class Op:
-    """kind is one of: const, copy, rule, helper, subscript, literal, nondiff, unknown."""
+    """kind is one of: const, copy, rule, helper, subscript, field, literal, nondiff, unknown."""
 
     def __init__(self, kind, inputs=(), rule=None, bound=None, func=None, describe=None):
         self.kind = kind
@@ -75,8 +75,8 @@ def _attribute(parsed, expr):
     if expr.attr in registry.NONDIFF_ATTRS:
         return Op("nondiff")
     rule = registry.lookup(("attr", expr.attr))
-    if rule is None:
-        return Op("unknown", [_name(expr.value)], describe=f"the attribute .{expr.attr}")
+    if rule is None:  # a field of a namedtuple (or another record) that carries gradients
+        return Op("field", [_name(expr.value)], describe=f"the attribute .{expr.attr}")
     return _bind(rule, [expr.value], [], f".{expr.attr}")
 
 

@@ -138,6 +138,17 @@ class Reverse:
         self.state[base] = DEF
         self.touched.add(base)
 
+    def reverse_field(self, stmt, target, op, dy, out):
+        base = op.inputs[0] if op.inputs else None
+        if base not in self.active:
+            return
+        name = self.d(base)
+        current = _load(name) if self.state.get(base, UNDEF) != UNDEF else _none()
+        field = gast.Constant(value=stmt.value.attr, kind=None)
+        out.append(_assign(name, _call("add_field", current, _load(base), field, dy)))
+        self.state[base] = DEF
+        self.touched.add(base)
+
     def reverse_literal(self, stmt, target, op, dy, out):
         value = stmt.value
         if isinstance(value, gast.Dict):
@@ -377,7 +388,7 @@ def _array_kinds(parsed):
     activity = parsed.activity
     container_like = set()
     for _, target, op in activity.assigns:
-        if op.kind in ("subscript", "literal", "helper", "unknown", "copy"):
+        if op.kind in ("subscript", "field", "literal", "helper", "unknown", "copy"):
             container_like.update(op.inputs)
             container_like.add(target)
     return {target: True for _, target, op in activity.assigns
