@@ -32,14 +32,16 @@ class GradFunction:
         self.wrt = _wrt_names(parsed, wrt)
         self._return = parsed.node.body[-1]
         self._parsed = parsed
+        self._built = None
         functools.update_wrapper(self, func)
 
     def _compiled(self):
-        per_function = _CACHE.setdefault(self.primal, {})
-        key = self.wrt
-        if key not in per_function or self.verbose:
-            per_function[key] = build_gradient(self.primal, self.wrt, self.verbose)
-        return per_function[key]
+        if self._built is None:
+            per_function = _CACHE.setdefault(self.primal, {})
+            if self.wrt not in per_function or self.verbose:
+                per_function[self.wrt] = build_gradient(self.primal, self.wrt, self.verbose)
+            self._built = per_function[self.wrt]
+        return self._built
 
     @property
     def source(self):

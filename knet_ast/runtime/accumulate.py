@@ -15,8 +15,7 @@ from .backend import array_module, is_array
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""
-    shape = np.shape(x)
-    gshape = np.shape(g)
+    shape, gshape = _shape(x), _shape(g)
     if gshape == shape:
         return g
     if len(gshape) < len(shape) or (len(gshape) == len(shape) and np.size(g) < np.size(x)):
@@ -26,7 +25,14 @@ def unbroadcast(g, x):
         lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape) if np.shape(g) != shape else g
+    return g.reshape(shape) if g.shape != shape else g
+
+
+def _shape(x):
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return shape
+    return () if isinstance(x, numbers.Number) else np.shape(x)
 
 
 def unreduce(g, x, axis=None, keepdims=False):

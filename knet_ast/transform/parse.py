@@ -73,7 +73,7 @@ def parse_function(func):
         raise SourceUnavailableError(
             f"cannot read the source of {getattr(func, '__qualname__', func)!r} ({exc}); "
             "knet_ast differentiates Python functions defined in a file (or a notebook cell). "
-            "For a compiled or builtin function, register a rule with knet.primitive/defgrad, "
+            "For a compiled or builtin function, register a rule with knet.defgrad, "
             "or mark it knet.nondiff.") from None
     source = textwrap.dedent(source)
     module = gast.parse(source)
