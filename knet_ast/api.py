@@ -1,5 +1,6 @@
 """grad, gradloss and the GradFunction object they return."""
 import functools
+import inspect
 import linecache
 import weakref
 
@@ -24,12 +25,16 @@ class GradFunction:
                             "differentiate the original function once")
         if not callable(func):
             raise TypeError(f"knet.grad expects a function, got {type(func).__name__}")
+        self._bound_self = ()
+        if inspect.ismethod(func):  # obj.loss: differentiate the function, pass obj first
+            self._bound_self = (func.__self__,)
+            func = func.__func__
         self.primal = func
         self.return_loss = return_loss
         self.verbose = verbose
         parsed = fence(parse_function(func))  # syntax errors surface here, before any call
         self._wrt_tuple = isinstance(wrt, (tuple, list))
-        self.wrt = _wrt_names(parsed, wrt)
+        self.wrt = _wrt_names(parsed, wrt, skip=len(self._bound_self))
         self._return = parsed.node.body[-1]
         self._parsed = parsed
         self._built = None
@@ -51,7 +56,7 @@ class GradFunction:
     def __call__(self, *args, **kwargs):
         built = self._compiled()
         try:
-            value, grads = built.function(*args, **kwargs)
+            value, grads = built.function(*self._bound_self, *args, **kwargs)
         except NonScalarOutputError as exc:
             raise self._parsed.error(NonScalarOutputError, self._return, str(exc),
                                      "knet.grad differentiates functions that return one "
@@ -112,9 +117,10 @@ def _note_user_line(exc, built):
                  f'("{filename}"): {text}')
 
 
-def _wrt_names(parsed, wrt):
-    names = param_names(parsed.node)
+def _wrt_names(parsed, wrt, skip=0):
+    names = param_names(parsed.node)[skip:]
     positional = [a.id for a in list(parsed.node.args.posonlyargs) + list(parsed.node.args.args)]
+    positional = positional[skip:]
     out = []
     for item in (wrt if isinstance(wrt, (tuple, list)) else (wrt,)):
         if isinstance(item, int) and not isinstance(item, bool) and 0 <= item < len(positional):

@@ -164,3 +164,19 @@ def test_runtime_error_in_generated_code_names_the_user_line():
     if hasattr(info.value, "__notes__"):
         assert any(f"your line {line}" in note and "a = w @ x" in note
                    for note in info.value.__notes__)
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, w, x):
+        return self.scale * np.sum((x @ w) ** 2)
+
+
+def test_bound_method_is_differentiated_with_its_instance():
+    model = Model(0.5)
+    w, x = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+    check_grad(model.loss, w, x, grad=knet.grad(model.loss))
+    assert np.allclose(knet.grad(model.loss, wrt=1)(w, x),
+                       0.5 * 2 * (x @ w) @ w.T)

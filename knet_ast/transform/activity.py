@@ -75,7 +75,30 @@ class Activity:
                     "Loop over indices instead: `for i in range(len(w)): wi = w[i]`.")
         for stmt in self.others:
             self._check_mutation(stmt)
+        self._check_overwrite_after_use(self.parsed.node.body, set())
         return self
+
+    def _check_overwrite_after_use(self, stmts, read):
+        """`m[i] = v` after `m` was read by a differentiated operation would change a value the
+        reverse sweep reads; in a loop, the next iteration's write counts too."""
+        for stmt in stmts:
+            if isinstance(stmt, gast.For):
+                self._check_overwrite_after_use(stmt.body + stmt.body, read)
+            elif isinstance(stmt, gast.If):
+                self._check_overwrite_after_use(stmt.body, read)
+                self._check_overwrite_after_use(stmt.orelse, read)
+            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                if stmt.targets[0].id in self.active:
+                    read |= _reads(stmt.value)
+            elif isinstance(stmt, gast.Assign):
+                base = _base_name(stmt.targets[0])
+                if base in read:
+                    raise self.parsed.error(
+                        InputMutationError, stmt,
+                        f"`{base}` is modified in place after a differentiated operation used it; "
+                        "the reverse sweep would read the modified value",
+                        f"Modify a copy instead (`{base} = {base}.copy()` before this line), or "
+                        "finish modifying it before using it.")
 
     def _check_mutation(self, stmt):
         if isinstance(stmt, gast.Assign):  # x[i] = v or obj.a = v
