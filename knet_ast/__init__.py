@@ -13,7 +13,7 @@ from .errors import (
                      SourceError,
                      UnsupportedSyntaxError,
 )
-from .nn import accuracy, logp, logsumexp, nll, relu, sigm, softmax
+from .nn import accuracy, logp, logsumexp, nll, relu, sigm, softmax, stop_gradient
 from .primitives.registry import defattr, defgrad, defmethod, nondiff
 from .runtime.backend import array_module, gpu
 
@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "gradloss", "GradFunction", "defgrad", "defmethod", "defattr", "nondiff",
-    "relu", "sigm", "logsumexp", "logp", "softmax", "nll", "accuracy", "array_module", "gpu",
+    "stop_gradient", "relu", "sigm", "logsumexp", "logp", "softmax", "nll", "accuracy", "array_module", "gpu",
     "KnetError", "SourceError", "UnsupportedSyntaxError", "InputMutationError", "NoRuleError",
     "NonScalarOutputError",
 ]

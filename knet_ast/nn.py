@@ -1,12 +1,23 @@
 """Knet's neural-network functions, written as plain code that knet_ast differentiates."""
 import numpy as np
 
-from .primitives.registry import nondiff
+from .primitives.registry import defgrad, nondiff
+
+
+def stop_gradient(x):
+    """x itself, through which no gradient flows."""
+    return x
+
+
+nondiff(stop_gradient)
 
 
 def relu(x):
     """max(x, 0), elementwise."""
     return np.maximum(x, 0)
+
+
+defgrad(relu, "x", x="dy * (y > 0)")  # Knet's rule; one pass instead of maximum's tie split
 
 
 def sigm(x):
@@ -16,7 +27,7 @@ def sigm(x):
 
 def logsumexp(x, axis=-1):
     """log(sum(exp(x), axis)) without overflow; keeps the reduced axis."""
-    m = np.max(x, axis=axis, keepdims=True)
+    m = stop_gradient(np.max(x, axis=axis, keepdims=True))  # its gradient cancels exactly
     return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
 
 

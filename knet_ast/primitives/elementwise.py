@@ -10,8 +10,8 @@ from .registry import defgrad, nondiff
 def pow_db(dy, a, y):
     """d(a**b)/db = a**b log a, taken as 0 where a <= 0 (the limit at a = 0 for b > 0)."""
     xp = array_module(y)
-    log_a = xp.log(xp.where(a > 0, a, 1))  # float64 for a Python float a: cast, not promote
-    return dy * y * log_a.astype(xp.result_type(y), copy=False)
+    log_a = xp.log(xp.where(a > 0, a, 1))
+    return dy * y * (log_a if np.ndim(a) else float(log_a))  # a scalar base must not promote dy
 
 
 # --- exponentials and logarithms ---

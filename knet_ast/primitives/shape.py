@@ -1,6 +1,7 @@
 """Shape functions: reshape, transpose, ravel, squeeze, astype, copy, and the .T attribute."""
 import numpy as np
 
+from ..runtime.backend import array_module
 from .registry import defattr, defgrad, defmethod, nondiff
 
 
@@ -18,7 +19,17 @@ def cast_back(dy, x):
     return dy.astype(np.result_type(x), copy=False)
 
 
-_KERNELS = {"transpose_back": transpose_back, "cast_back": cast_back}
+def item_back(dy, x, index):
+    """The gradient of x.item(*index): dy at that one element, zeros elsewhere."""
+    index = index[0] if len(index) == 1 else index  # x.item(5), x.item((1, 2)), x.item(1, 2)
+    if isinstance(index, tuple):
+        index = np.ravel_multi_index(index, x.shape, mode="wrap") if index else 0
+    flat = array_module(x).zeros(x.size, dtype=x.dtype)
+    flat[index % x.size] = dy
+    return flat.reshape(x.shape)
+
+
+_KERNELS = {"transpose_back": transpose_back, "cast_back": cast_back, "item_back": item_back}
 _RESHAPE_BACK = "dy.reshape(np.shape({}))"
 
 defgrad(np.reshape, "a, shape=None, order='C', newshape=None", a=_RESHAPE_BACK.format("a"))
@@ -34,7 +45,7 @@ defmethod("transpose", "self, *axes", self="transpose_back(dy, axes)", namespace
 defmethod("astype", "self, dtype, *args, **kwargs", self="cast_back(dy, self)",
           namespace=_KERNELS)
 defmethod("copy", "self, order='C'", self="dy")
-defmethod("item", "self, *args", self="unreduce(dy, self)")
+defmethod("item", "self, *args", self="item_back(dy, self, args)", namespace=_KERNELS)
 defattr("T", self="dy.T")
 
 nondiff(len, range, int, bool, isinstance, type, print, np.shape, np.ndim, np.size,

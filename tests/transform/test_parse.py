@@ -1,0 +1,64 @@
+"""Reading source and resolving names (knet_ast/transform/parse.py)."""
+import functools
+
+import gast
+import numpy as np
+import pytest
+
+import knet_ast as knet
+from knet_ast.errors import SourceUnavailableError, UnsupportedSyntaxError
+from knet_ast.transform.parse import UNRESOLVED, parse_function
+
+OFFSET = 0.5
+
+
+def make_scaled(scale):
+    def scaled(x):
+        return scale * np.sum(x) + OFFSET
+    return scaled
+
+
+def _name(text):
+    return gast.parse(text, mode="eval").body
+
+
+def test_resolves_globals_closures_builtins_and_module_attributes():
+    parsed = parse_function(make_scaled(3.0))
+    assert parsed.resolve(_name("scale")) == 3.0
+    assert parsed.resolve(_name("OFFSET")) == 0.5
+    assert parsed.resolve(_name("np.sum")) is np.sum
+    assert parsed.resolve(_name("len")) is len
+    assert parsed.resolve(_name("x")) is UNRESOLVED  # a parameter: only known at run time
+
+
+@functools.lru_cache(maxsize=None)
+def decorated(x):
+    y = x * 2.0
+    return y
+
+
+def test_decorators_are_dropped_and_lines_point_into_the_file():
+    parsed = parse_function(decorated.__wrapped__)
+    assert parsed.node.decorator_list == []
+    body_line = parsed.user_lineno(parsed.node.body[0])
+    with open(__file__) as source:
+        assert source.read().splitlines()[body_line - 1].strip() == "y = x * 2.0"
+
+
+class Holder:
+    def method(self, x):
+        return np.sum(x * x)
+
+
+def test_methods_are_dedented():
+    parsed = parse_function(Holder.method)
+    assert parsed.name == "method" and parsed.line_text(parsed.node.body[0]) == "return np.sum(x * x)"
+
+
+def test_lambda_and_sourceless_functions_are_clear_errors():
+    with pytest.raises(UnsupportedSyntaxError, match="lambda"):
+        knet.grad(lambda x: x * x)
+    namespace = {}
+    exec("def generated(x):\n    return x * x\n", namespace)
+    with pytest.raises(SourceUnavailableError, match="cannot read the source of 'generated'"):
+        knet.grad(namespace["generated"])
