@@ -1,6 +1,7 @@
 """Shape functions: reshape, transpose, ravel, squeeze, astype, copy, and the .T attribute."""
 import numpy as np
 
+from ..runtime.accumulate import unbroadcast, unreduce
 from ..runtime.backend import array_module
 from .registry import defattr, defgrad, defmethod, nondiff
 
@@ -56,3 +57,47 @@ nondiff(len, range, int, bool, isinstance, type, print, np.shape, np.ndim, np.si
 defgrad(np.moveaxis, "a, source, destination", a="np.moveaxis(dy, destination, source)")
 defgrad(np.swapaxes, "a, axis1, axis2", a="np.swapaxes(dy, axis1, axis2)")
 defmethod("swapaxes", "self, axis1, axis2", self="dy.swapaxes(axis1, axis2)")
+
+
+# --- assembly: building arrays from lists of values ---
+def stack_grad(dy, arrays, axis=0):
+    """The pieces of dy that came from each entry of np.stack(arrays, axis)."""
+    return [dy.take(i, axis=axis) for i in range(len(arrays))]
+
+
+def concatenate_grad(dy, arrays, axis=0):
+    """The pieces of dy that came from each entry of np.concatenate(arrays, axis)."""
+    if axis is None:
+        sizes = [np.size(a) for a in arrays]
+        flat = np.split(dy, np.cumsum(sizes)[:-1])
+        return [piece.reshape(np.shape(a)) for piece, a in zip(flat, arrays)]
+    ends = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
+    return np.split(dy, ends, axis=axis)
+
+
+def array_grad(dy, obj):
+    """The gradient of np.array(obj) sent back into the (nested) list or value obj."""
+    if isinstance(obj, (list, tuple)):
+        return [array_grad(dy[i], item) for i, item in enumerate(obj)]
+    return dy.reshape(np.shape(obj)) if np.ndim(dy) else dy
+
+
+def sum_items_grad(dy, iterable):
+    """The gradient of the builtin sum(iterable): each item receives dy (unbroadcast)."""
+    if isinstance(iterable, (list, tuple)):
+        return [unbroadcast(dy, item) for item in iterable]
+    return unreduce(dy, iterable, 0)
+
+
+_ASSEMBLY = {"stack_grad": stack_grad, "concatenate_grad": concatenate_grad,
+             "array_grad": array_grad, "sum_items_grad": sum_items_grad}
+
+defgrad(np.stack, "arrays, axis=0, out=None", arrays="stack_grad(dy, arrays, axis)",
+        namespace=_ASSEMBLY)
+defgrad(np.concatenate, "arrays, axis=0, out=None", arrays="concatenate_grad(dy, arrays, axis)",
+        namespace=_ASSEMBLY)
+defgrad(np.array, "object, dtype=None, copy=True, order='K', subok=False, ndmin=0",
+        object="array_grad(dy, object)", namespace=_ASSEMBLY)
+defgrad(np.asarray, "a, dtype=None, order=None", a="array_grad(dy, a)", namespace=_ASSEMBLY)
+defgrad(sum, "iterable, start=0", iterable="sum_items_grad(dy, iterable)", start="dy",
+        namespace=_ASSEMBLY)
