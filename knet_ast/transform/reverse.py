@@ -42,6 +42,9 @@ class Reverse:
         self.kind = _array_kinds(parsed)
         self.helper_specs = {}
         self.loop_var = None
+        self.dead_at_entry = frozenset()
+        self.step_var = None
+        self.guarded_loop = False
         self.namer.reserve(TAPE)
 
     # --- adjoint bookkeeping ---
@@ -54,14 +57,29 @@ class Reverse:
         name, state = self.d(primal), self.state.get(primal, UNDEF)
         self.touched.add(primal)
         if state == UNDEF:
-            out.append(_assign(name, expr))
+            self.emit(primal, _assign(name, expr), out)
             self.state[primal] = MAYBE if maybe else DEF
             return
         if state == DEF and not maybe and self.kind.get(primal):
-            out.append(_assign(name, gast.BinOp(left=_load(name), op=gast.Add(), right=expr)))
+            self.emit(primal, _assign(name, gast.BinOp(left=_load(name), op=gast.Add(), right=expr)),
+                      out)
         else:
-            out.append(_assign(name, _call("add_grad", _load(name), expr)))
+            self.emit(primal, _assign(name, _call("add_grad", _load(name), expr)), out)
         self.state[primal] = MAYBE if (state == MAYBE and maybe) else DEF
+
+    def emit(self, primal, stmt, out):
+        """Append an adjoint assignment; skipped in a loop's last reverse step if it is dead there.
+
+        A loop version whose starting value carries no gradient (the input batch of a loop
+        over layers) needs no adjoint after the reverse loop: its contributions in the
+        final reverse step (the first forward iteration) are not computed.
+        """
+        if primal in self.dead_at_entry:
+            self.guarded_loop = True
+            stmt = gast.If(test=gast.Compare(left=_load(self.step_var), ops=[gast.Gt()],
+                                             comparators=[gast.Constant(value=0, kind=None)]),
+                           body=[stmt], orelse=[])
+        out.append(stmt)
 
     def consume(self, primal):
         self.touched.add(primal)
@@ -134,7 +152,7 @@ class Reverse:
         name = self.d(base)
         current = _load(name) if self.state.get(base, UNDEF) != UNDEF else _none()
         index = _index_value(stmt.value.slice)
-        out.append(_assign(name, _call("add_at", current, _load(base), index, dy)))
+        self.emit(base, _assign(name, _call("add_at", current, _load(base), index, dy)), out)
         self.state[base] = DEF
         self.touched.add(base)
 
@@ -145,7 +163,7 @@ class Reverse:
         name = self.d(base)
         current = _load(name) if self.state.get(base, UNDEF) != UNDEF else _none()
         field = gast.Constant(value=stmt.value.attr, kind=None)
-        out.append(_assign(name, _call("add_field", current, _load(base), field, dy)))
+        self.emit(base, _assign(name, _call("add_field", current, _load(base), field, dy)), out)
         self.state[base] = DEF
         self.touched.add(base)
 
@@ -164,8 +182,8 @@ class Reverse:
         targets, after = [], []
         for param in spec.params:
             arg = args[param]
-            if self.state.get(arg, UNDEF) == UNDEF and arg not in [args[p] for p in spec.params
-                                                                   if p != param]:
+            if self.state.get(arg, UNDEF) == UNDEF and arg not in self.dead_at_entry and \
+                    arg not in [args[p] for p in spec.params if p != param]:
                 targets.append(self.d(arg))
                 self.state[arg] = DEF
                 self.touched.add(arg)
@@ -203,6 +221,12 @@ class Reverse:
         self.loop_depth += 1
         start = dict(self.state)
         entry = dict(start)
+        outer_guard = self.dead_at_entry, self.step_var, self.guarded_loop
+        self.dead_at_entry = frozenset(
+            v for v, source in getattr(node, "entry_sources", {}).items()
+            if source is None or source not in self.active)
+        self.step_var = self.namer.fresh("step") if self.dead_at_entry else None
+        self.guarded_loop = False
         saved_taken, saved_adjoints = set(self.namer.taken), dict(self.adjoint_names)
         outer_touched = self.touched
         for _ in range(4):
@@ -215,6 +239,8 @@ class Reverse:
                 break
             entry.update(joined)
         touched, self.touched = self.touched, outer_touched | self.touched
+        guarded, step_var = self.guarded_loop, self.step_var
+        self.dead_at_entry, self.step_var, self.guarded_loop = outer_guard
         self.loop_depth -= 1
         if not body_rev:
             self.state = start
@@ -231,9 +257,16 @@ class Reverse:
         needs = sorted(_free_loads(body_rev) & (_stores(body_fwd) | {node.target.id}))
         body = main + self._push(needs) + carries + [_increment(counter)]
         fwd = [_assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
-        if self.loop_var is None:
-            self.loop_var = self.namer.fresh("_")
-        rev_loop = gast.For(target=_store(self.loop_var), iter=_call_name("range", _load(counter)),
+        if guarded:  # count down, so that the last reverse step is step 0
+            target = step_var
+            steps = _call_name("range", gast.BinOp(left=_load(counter), op=gast.Sub(),
+                                                   right=gast.Constant(value=1, kind=None)),
+                               gast.Constant(value=-1, kind=None), gast.Constant(value=-1, kind=None))
+        else:
+            if self.loop_var is None:
+                self.loop_var = self.namer.fresh("_")
+            target, steps = self.loop_var, _call_name("range", _load(counter))
+        rev_loop = gast.For(target=_store(target), iter=steps,
                             body=self._pop(needs) + body_rev + fixups, orelse=[],
                             type_comment=None)
         return fwd, inits + [rev_loop]

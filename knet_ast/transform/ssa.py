@@ -60,12 +60,14 @@ class SSA:
         carried = sorted(v for v in assigned
                          if v in exposed or self.loads_total[v] > inside[v])
         loop_names = {}
+        node.entry_sources = {}  # loop version -> the value it starts from (None: undefined)
         for v in carried:
             if v in current:
                 loop_names[v] = self.namer.version(v)
                 out.append(_copy(loop_names[v], current[v], node))
             else:
                 loop_names[v] = v if v not in self.defined else self.namer.version(v)
+            node.entry_sources[loop_names[v]] = current.get(v)
             self.defined.update((v, loop_names[v]))
         body_current = dict(current, **loop_names)
         node.target.id = loop_names[target] if target in loop_names \
