@@ -99,5 +99,5 @@ defgrad(np.concatenate, "arrays, axis=0, out=None", arrays="concatenate_grad(dy,
 defgrad(np.array, "object, dtype=None, copy=True, order='K', subok=False, ndmin=0",
         object="array_grad(dy, object)", namespace=_ASSEMBLY)
 defgrad(np.asarray, "a, dtype=None, order=None", a="array_grad(dy, a)", namespace=_ASSEMBLY)
-defgrad(sum, "iterable, start=0", iterable="sum_items_grad(dy, iterable)", start="dy",
+defgrad(sum, "iterable, start=0", iterable="sum_items_grad(dy, iterable)", start="unbroadcast(dy, start)",
         namespace=_ASSEMBLY)

@@ -121,10 +121,10 @@ class Reverse:
         op = self.activity.ops[id(stmt)]
         if target not in self.active:
             return [stmt], []
-        fwd = [stmt]
-        if op.kind == "helper":
-            fwd = [self._helper_forward(stmt, op)]
         state = self.state.get(target, UNDEF)
+        fwd = [stmt]
+        if op.kind == "helper" and state != UNDEF:  # its _bwd will pop what _fwd pushes
+            fwd = [self._helper_forward(stmt, op)]
         rev = []
         if state != UNDEF:
             dy = _load(self.d(target))
@@ -259,13 +259,13 @@ class Reverse:
         fwd = [_assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
         if guarded:  # count down, so that the last reverse step is step 0
             target = step_var
-            steps = _call_name("range", gast.BinOp(left=_load(counter), op=gast.Sub(),
+            steps = _call("range", gast.BinOp(left=_load(counter), op=gast.Sub(),
                                                    right=gast.Constant(value=1, kind=None)),
                                gast.Constant(value=-1, kind=None), gast.Constant(value=-1, kind=None))
         else:
             if self.loop_var is None:
                 self.loop_var = self.namer.fresh("_")
-            target, steps = self.loop_var, _call_name("range", _load(counter))
+            target, steps = self.loop_var, _call("range", _load(counter))
         rev_loop = gast.For(target=_store(target), iter=steps,
                             body=self._pop(needs) + body_rev + fixups, orelse=[],
                             type_comment=None)
@@ -495,9 +495,6 @@ def _assign_tuple(names, value):
 
 def _call(runtime_name, *args):
     return gast.Call(func=_load(runtime_name), args=list(args), keywords=[])
-
-
-_call_name = _call
 
 
 def _loop(like, body):
