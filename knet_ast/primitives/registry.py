@@ -12,14 +12,16 @@ Keys are the function objects themselves (np.exp, operator.add, abs),
 `("method", name)` for array methods (`x.sum()`), and `("attr", name)` for
 attributes (`x.T`). Non-differentiable functions are a set, not rules.
 """
+import builtins
 import inspect
 
 import gast
 
-from ..runtime import accumulate, backend
+from ..runtime import accumulate, backend, checks
 
 RULES = {}
 NONDIFF = set()
+CONCAT = ("sequence", "+")  # the key of `list + list` (concatenation)
 NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags"}
 NONDIFF_METHODS = {"argmax", "argmin", "argsort", "nonzero", "tolist", "keys", "__len__",
                    "any", "all", "get_shape", "count", "index", "startswith", "format"}
@@ -40,6 +42,7 @@ RUNTIME = {
     "seed_gradient": accumulate.seed_gradient,
     "finalize_grad": accumulate.finalize_grad,
     "array_module": backend.array_module,
+    "refuse_shared_inplace": checks.refuse_shared_inplace,
 }
 
 
@@ -57,7 +60,7 @@ class Rule:
                 raise ValueError(f"rule for {key!r}: {param!r} is not a parameter")
             expr = gast.parse(text, mode="eval").body
             unknown = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)} - names \
-                - set(RUNTIME) - set(self.namespace)
+                - set(RUNTIME) - set(self.namespace) - set(dir(builtins))
             if unknown:
                 raise ValueError(f"rule for {key!r}: unknown names {sorted(unknown)} in {text!r}")
             self.templates[param] = expr

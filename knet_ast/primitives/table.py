@@ -9,6 +9,8 @@ FAMILIES = ["operators", "numpy", "array methods and attributes", "math", "built
 
 
 def _describe(key):
+    if isinstance(key, tuple) and key[0] == "sequence":
+        return f"`list {key[1]} list`", FAMILIES[0]
     if isinstance(key, tuple):
         kind, name = key
         return (f"`x.{name}()`" if kind == "method" else f"`x.{name}`"), FAMILIES[2]

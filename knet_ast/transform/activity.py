@@ -16,6 +16,7 @@ from .calls import classify
 class Activity:
     def __init__(self, parsed, wrt_names):
         self.parsed = parsed
+        parsed.sequence_names = _sequence_names(parsed.node.body)
         self.ops = {}      # id(Assign) -> Op
         self.assigns = []  # (stmt, target name, Op)
         self.loops = []
@@ -142,6 +143,26 @@ def _walk_statements(stmts):
         yield stmt
         for field in ("body", "orelse"):
             yield from _walk_statements(getattr(stmt, field, None) or [])
+
+
+def _sequence_names(body):
+    """Names certainly holding a list or tuple: built from a display, copied, or concatenated."""
+    assigns = [(stmt.targets[0].id, stmt.value) for stmt in _walk_statements(body)
+               if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)]
+    names = {target for target, value in assigns if isinstance(value, (gast.List, gast.Tuple))}
+    changed = True
+    while changed:
+        changed = False
+        for target, value in assigns:
+            if target in names:
+                continue
+            copied = isinstance(value, gast.Name) and value.id in names
+            joined = isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and any(
+                isinstance(side, gast.Name) and side.id in names for side in (value.left, value.right))
+            if copied or joined:
+                names.add(target)
+                changed = True
+    return names
 
 
 def _returned(body):

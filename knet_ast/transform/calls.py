@@ -51,7 +51,11 @@ def classify(parsed, expr):
     if isinstance(expr, gast.Tuple) and all(isinstance(e, gast.Constant) for e in expr.elts):
         return Op("const")
     if isinstance(expr, gast.BinOp):
-        return _rule_op(BINOPS[type(expr.op)], [expr.left, expr.right], [], _op_text(expr))
+        key = BINOPS[type(expr.op)]
+        sequences = getattr(parsed, "sequence_names", ())
+        if key is operator.add and {_name(expr.left), _name(expr.right)} & set(sequences):
+            key = registry.CONCAT  # `xs + [v]`: list concatenation, not arithmetic
+        return _rule_op(key, [expr.left, expr.right], [], _op_text(expr))
     if isinstance(expr, gast.UnaryOp):
         if isinstance(expr.operand, gast.Constant):
             return Op("const")

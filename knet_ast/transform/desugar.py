@@ -14,6 +14,7 @@ class Desugar(gast.NodeTransformer):
     def __init__(self, parsed):
         self.parsed = parsed
         self.namer = parsed.namer
+        self.shared = set()  # names whose value another name (or a container) also refers to
 
     def visit_FunctionDef(self, node):
         body = node.body
@@ -44,14 +45,38 @@ class Desugar(gast.NodeTransformer):
                                           type_comment=None), node))
 
     def visit_AugAssign(self, node):
+        """`s += e` becomes `s = s + e`; where `s` may share its array, a run-time check refuses
+        the in-place update NumPy would do (it would change the other name too)."""
         load = _as_load(node.target)
         value = _at(gast.BinOp(left=load, op=node.op, right=node.value), node)
-        return self.visit(_at(gast.Assign(targets=[node.target], value=value,
-                                          type_comment=None), node))
+        check = []
+        if isinstance(node.target, gast.Name) and node.target.id in self.shared:
+            name = node.target.id
+            check = [_at(gast.Expr(value=gast.Call(
+                func=_name("refuse_shared_inplace", gast.Load()),
+                args=[_name(name, gast.Load()), gast.Constant(value=name, kind=None)],
+                keywords=[])), node)]
+        result = self.visit(_at(gast.Assign(targets=[node.target], value=value,
+                                            type_comment=None), node))
+        return check + (result if isinstance(result, list) else [result])
+
+    def _track_sharing(self, target, value):
+        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+            elements = value.values if isinstance(value, gast.Dict) else value.elts
+            self.shared |= {e.id for e in elements if isinstance(e, gast.Name)}
+        if not isinstance(target, gast.Name):
+            return
+        if isinstance(value, gast.Name):
+            self.shared |= {target.id, value.id}
+        elif isinstance(value, (gast.Subscript, gast.Attribute)):
+            self.shared.add(target.id)
+        else:
+            self.shared.discard(target.id)
 
     def visit_Assign(self, node):
         targets, value = node.targets, node.value
         if len(targets) == 1 and isinstance(targets[0], (gast.Name, gast.Subscript, gast.Attribute)):
+            self._track_sharing(targets[0], value)
             return node
         if len(targets) == 1 and _parallel(targets[0], value):
             return self._parallel(targets[0], value, node)

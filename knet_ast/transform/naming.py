@@ -7,6 +7,7 @@ Conventions (docs/design.md, "Naming"):
 - a second value of the same variable is `x_1`, `x_2`, ... (SSA versions);
 - no random ids: the same function always gets the same names.
 """
+import builtins
 import re
 
 import gast
@@ -24,7 +25,7 @@ _OP_WORDS = {
 
 class Namer:
     def __init__(self, taken=()):
-        self.taken = set(taken)
+        self.taken = set(taken) | set(dir(builtins))  # never shadow len, list, range, ...
 
     def reserve(self, name):
         self.taken.add(name)
@@ -144,7 +145,7 @@ def _short_description(expr):
     if isinstance(expr, gast.Subscript):
         return (_atom(expr.value) or "item")[:MAX_LEN - 4] + "_item"
     if isinstance(expr, (gast.List, gast.Tuple, gast.Dict)):
-        return type(expr).__name__.lower()
+        return {gast.List: "items", gast.Tuple: "values", gast.Dict: "entries"}[type(expr)]
     if isinstance(expr, (gast.Compare, gast.BoolOp)):
         return "cond"
     return "t"

@@ -67,9 +67,10 @@ def parse_function(func):
             "lambda functions cannot be differentiated directly",
             *_location(func), hint="Define the function with `def` and pass that to knet.grad.")
     try:
-        source = inspect.getsource(func)
-        filename = inspect.getsourcefile(func) or func.__code__.co_filename
-    except (OSError, TypeError) as exc:
+        code = func.__code__  # not `func`: getsource(func) follows __wrapped__ (functools.wraps)
+        source = inspect.getsource(code)
+        filename = inspect.getsourcefile(code) or code.co_filename
+    except (OSError, TypeError, AttributeError) as exc:
         raise SourceUnavailableError(
             f"cannot read the source of {getattr(func, '__qualname__', func)!r} ({exc}); "
             "knet_ast differentiates Python functions defined in a file (or a notebook cell). "

@@ -336,6 +336,10 @@ class Reverse:
         fwd, rev, result = self._seeded_body()
         seed = _call("seed_gradient", result)
         seed_stmt = _assign(d_result, seed) if d_result else gast.Expr(value=seed)
+        if isinstance(result, gast.Name) and result.id in _stores(rev):  # a pop rebinds it
+            value = self.namer.fresh("value")
+            fwd.append(_assign(value, result))
+            result = _load(value)
         grads = [_call("finalize_grad", self._adjoint_or_none(w), _load(w)) for w in wrt_names]
         grad_value = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
         ret = gast.Return(value=gast.Tuple(elts=[result, grad_value], ctx=gast.Load()))

@@ -5,6 +5,8 @@ function are in test_corpus.py; this module holds only the code under test, so
 that it reads like the user code knet_ast is written for (after google/tangent's
 tests/functions.py).
 """
+import functools
+
 import numpy as np
 
 import knet_ast as knet
@@ -67,7 +69,7 @@ def chained_assignment(x):
 
 
 def augassign_add_sub(x, y):
-    s = x
+    s = x + 0.0
     s += y
     s -= 0.5 * x
     return np.sum(s * s)
@@ -87,9 +89,29 @@ def augassign_pow(x):
 
 
 def augassign_matmul(x, w):
-    h = x
+    h = x * 1.0
     h @= w
     return np.sum(h * h)
+
+
+def augassign_name_only(x):
+    n = 2
+    n += 1
+    s = 0.5
+    s *= 3.0
+    return np.sum(x * n * s)
+
+
+def augassign_pow_array(x, p):
+    s = x * 1.0
+    s **= p
+    return np.sum(s)
+
+
+def augassign_div_broadcast(x, b):
+    s = x * 1.0
+    s /= b
+    return np.sum(s * s)
 
 
 def augassign_accumulate(x, y):
@@ -159,6 +181,10 @@ def pow_array_exponent(x, p):
     return np.sum(x ** p)
 
 
+def pow_int_negative_base(x, n):
+    return np.sum(x ** n)
+
+
 def pow_scalar_base(x):
     return np.sum(2.0 ** x)
 
@@ -177,6 +203,20 @@ def mod_identity_grad(x):
 
 def mod_both(x, y):
     return np.sum(x % y)
+
+
+def builtin_abs(x):
+    return np.sum(abs(x) + np.abs(x) * 2.0)
+
+
+def builtin_float(x):
+    return float(np.sum(x * x))
+
+
+def mixed_int_float(a):
+    b = a * 2
+    c = 1 / (b + 3)
+    return c ** 2
 
 
 def compare_mask(x):
@@ -262,6 +302,39 @@ def method_max_axis(x):
     return np.sum(x.max(axis=1) ** 2)
 
 
+def method_item(x):
+    return (x * x).sum().item() + x[0].item()
+
+
+def method_sum_positional_axis(x):
+    return np.sum(np.sum(x, 0) ** 2) + np.sum(x.sum(1) ** 2)
+
+
+def method_transpose_tuple(x):
+    return np.sum(x.transpose((2, 0, 1))[0] ** 2)
+
+
+def attr_T_vector(x):
+    return np.sum(x.T * x)
+
+
+def attr_shape_reshape(x):
+    n = x.shape[0]
+    return np.sum(x.reshape(n, -1).T ** 2)
+
+
+def func_max(x):
+    return np.max(x) + np.sum(np.max(x, axis=0))
+
+
+def func_mean_axes(x):
+    return np.sum(np.mean(x, axis=(0, 1)) ** 2)
+
+
+def func_dot(x, y):
+    return np.sum(np.dot(x, y))
+
+
 def method_chain(x):
     return x.T.reshape(-1).sum()
 
@@ -289,6 +362,24 @@ def tuple_index(t):
 
 def dict_index(d):
     return np.sum(d["w"] * d["b"])
+
+
+def list_of_floats(w):
+    return w[0] * w[1] + w[2]
+
+
+def nested_lists(w):
+    return np.sum(w[0][0] * w[1][1]) + w[1][0]
+
+
+def dict_variable_key(x, y, key):
+    d = {key: x, "other": y}
+    return np.sum(d[key] * d["other"])
+
+
+def unpack_array_rows(x):
+    a, b = x
+    return np.sum(a * b)
 
 
 def nested_index(p):
@@ -360,6 +451,21 @@ def array_mask_argument(x, mask):
     return np.sum(np.tanh(x[mask]))
 
 
+def array_slice_from_arguments(x, start, stop):
+    return np.sum(x[start:stop] ** 2)
+
+
+def array_negative_step_bounds(x):
+    return np.sum(x[4:0:-2] * x[:2])
+
+
+def array_write_into_constant(x):
+    m = np.zeros(len(x))
+    m[1] = 2.0
+    m[2:] = 0.5
+    return np.sum(x * m)
+
+
 def array_index_with_loop_var(x):
     s = 0.0
     for i in range(1, 4):
@@ -392,6 +498,12 @@ def nested_literal(x, y):
 
 def sum_of_list(x, y):
     return np.sum([np.sum(x), np.sum(y * y)])
+
+
+def literal_next_to_builtin_list(x):
+    a = np.sum([x, x * 2.0])
+    n = len(list(range(3)))
+    return a * n
 
 
 def literal_to_helper(x, y):
@@ -432,6 +544,48 @@ def predict(w, x):
     for i in range(0, len(w) - 2, 2):
         x = knet.relu(x @ w[i] + w[i + 1])
     return x @ w[-2] + w[-1]
+
+
+def mul(a, b):
+    return a * b
+
+
+def ignore_first(a, b):
+    return b * 2.0
+
+
+def make_dict(x, y):
+    return {"p": x * y, "q": y}
+
+
+def power_rec(x, n):
+    if n == 0:
+        r = x * 0.0 + 1.0
+    else:
+        r = x * power_rec(x, n - 1)
+    return r
+
+
+def kwonly(x, *, scale=1.0):
+    return x * scale
+
+
+def rebinds_parameter(v, n):
+    for _ in range(n):
+        v = np.tanh(v) * 1.1
+    return v
+
+
+def branchy(v, flag):
+    if flag:
+        r = v * v
+    else:
+        r = np.sin(v)
+    return r
+
+
+def uses_dict(p, x):
+    return np.tanh(x @ p["w"] + p["b"])
 
 
 def call_keyword(x):
@@ -480,6 +634,44 @@ def call_helper_nested_lists(w, x):
     return np.sum(predict(w, x) ** 2)
 
 
+def call_helper_same_arg_twice(x):
+    return np.sum(mul(x, x))
+
+
+def call_helper_ignores_argument(x, y):
+    return np.sum(ignore_first(x, y) * y)
+
+
+def call_helper_returns_dict(x, y):
+    d = make_dict(x, y)
+    return np.sum(d["p"] + d["q"])
+
+
+def call_recursive_helper(x):
+    return np.sum(power_rec(x, 3))
+
+
+def call_helper_keyword_only(x):
+    return np.sum(kwonly(x, scale=3.0) * x)
+
+
+def call_helper_tuple_first_only(x):
+    a, b = split_halves(x)
+    return np.sum(a * a)
+
+
+def call_helper_in_branch(x, flag):
+    if flag:
+        y = branchy(x, flag)
+    else:
+        y = branchy(x * 2.0, flag)
+    return np.sum(y)
+
+
+def call_helper_dict(p, x):
+    return np.sum(uses_dict(p, x) ** 2)
+
+
 def call_knet_loss(w, x, labels):
     return knet.nll(predict(w, x), labels)
 
@@ -497,6 +689,18 @@ def arg_float_with_array(a, x):
 
 def arg_zero_dim(a):
     return a * np.exp(a)
+
+
+def arg_float_identity(a):
+    return a
+
+
+def arg_unused_constant_loss(x):
+    return 3.0
+
+
+def arg_only_nondiff_paths(x):
+    return float(np.argmax(x)) + np.sum(np.sign(x))
 
 
 def arg_list_unused(w):
@@ -531,7 +735,7 @@ def arg_not_differentiated_used(x, y):
 
 def loop_range_stop(x):
     s = x
-    for i in range(3):
+    for _ in range(3):
         s = np.sin(s) + x
     return np.sum(s)
 
@@ -545,29 +749,45 @@ def loop_range_start_stop_step(x):
 
 def loop_trip_count_argument(x, n):
     h = x
-    for i in range(n):
+    for _i in range(n):
         h = np.tanh(h * 1.5)
     return np.sum(h)
 
 
 def loop_zero_trips(x, n):
     h = x * 2.0
-    for i in range(n):
+    for _i in range(n):
         h = h * x
     return np.sum(h)
 
 
 def loop_nested(x, w):
     h = x
-    for i in range(2):
+    for _i in range(2):
         for j in range(3):
             h = np.tanh(h @ w) + h * j
     return np.sum(h)
 
 
+def loop_nested_plain(x, w):
+    h = x
+    for _i in range(2):
+        for _ in range(3):
+            h = np.tanh(h @ w) + h
+    return np.sum(h)
+
+
+def loop_nested_inner_range(x):
+    s = x * 0.0
+    for i in range(3):
+        for _j in range(i, 3):
+            s = s + x * (i + 1)
+    return np.sum(s * s)
+
+
 def loop_carried_pair(x, y):
     a, b = x, y
-    for i in range(4):
+    for _ in range(4):
         a, b = b, a * b * 0.5
     return np.sum(a + b)
 
@@ -586,9 +806,57 @@ def loop_over_list_params(w, x):
     return np.sum(h)
 
 
-def loop_calls_helper(x):
+def loop_tuple_argument(t, n):
+    a, b = t
+    for _i in range(n):
+        a = a * b
+    return np.sum(a)
+
+
+def loop_var_shadows_argument(x, i):
+    for i in range(3):
+        x = x * (i + 1.0)
+    return np.sum(x)
+
+
+def loop_reassigns_argument(x):
+    x = x * 2.0
+    x = np.sin(x)
+    return np.sum(x)
+
+
+def loop_defines_value_used_after(x):
+    last = x
+    for i in range(3):
+        h = np.sin(x * (i + 1.0))
+        last = h * x
+    return np.sum(last)
+
+
+def loop_reads_list_entry_repeatedly(w):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(w[0] * w[1]) * i
+    return s
+
+
+def loop_calls_helper_with_index(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(scaled(x, i + 1.0))
+    return s
+
+
+def loop_calls_helper_with_loop(x):
     h = x
     for i in range(3):
+        h = rebinds_parameter(h, i + 1)
+    return np.sum(h)
+
+
+def loop_calls_helper(x):
+    h = x
+    for _ in range(3):
         h = square(h) * 0.5
     return np.sum(h)
 
@@ -646,6 +914,54 @@ def branch_in_loop(x):
     return np.sum(h)
 
 
+def branch_on_data_in_loop(x):
+    h = x
+    for _i in range(3):
+        if np.sum(h) > 0:
+            h = h * 0.5 - 1.0
+        else:
+            h = h * h
+    return np.sum(h)
+
+
+def branch_defines_only_on_one_side(x, flag):
+    if flag:
+        y = x * 2.0
+        z = y * y
+    else:
+        z = x
+    return np.sum(z)
+
+
+def branch_assigns_in_loop(x):
+    acc = x * 0.0
+    for i in range(4):
+        if i % 2 == 0:
+            t = x * i
+        else:
+            t = np.cos(x)
+        acc = acc + t
+    return np.sum(acc * acc)
+
+
+def branch_bool_and_elif(x, flag):
+    if np.sum(x) > 0 and flag:
+        y = x * x
+    elif np.sum(x) > -100:
+        y = x * 2.0
+    else:
+        y = x
+    return np.sum(y)
+
+
+def branch_chained_comparison(x, a):
+    if 0.0 < a < 1.0:
+        y = x * a
+    else:
+        y = x
+    return np.sum(y)
+
+
 def branch_nested(x, a):
     if a > 0:
         if a > 1:
@@ -667,5 +983,70 @@ def ifexp_on_data(x):
     return np.sum(y)
 
 
+def ifexp_nested(x, a, b):
+    y = x if a else (x * x if b else x * 3.0)
+    return np.sum(y)
+
+
 def ifexp_inline(x, y, flag):
     return np.sum(x * (y if flag else 2.0))
+
+
+# --- what the error messages suggest instead of writing into a differentiated value ---
+
+
+def instead_of_setitem_where(x):
+    y = np.where(np.arange(len(x)) == 0, 1.0, x)
+    return np.sum(y * y)
+
+
+def instead_of_setitem_concatenate(x):
+    y = np.concatenate([x[:1], x[1:] * 2.0])
+    return np.sum(y * y)
+
+
+def instead_of_setitem_stack(x):
+    rows = [x * 2.0, x]
+    y = np.stack(rows)
+    return np.sum(y * y)
+
+
+def instead_of_append_concat(w):
+    w = w + [w[0] * 2.0]
+    return np.sum(w[-1] * w[0])
+
+
+def instead_of_append_in_loop(x):
+    hs = [x]
+    for i in range(3):
+        hs = hs + [np.sin(hs[i])]
+    return np.sum(hs[0] * hs[3])
+
+
+# --- decorated functions ---
+
+
+def doubled(f):
+    @functools.wraps(f)
+    def wrapper(x):
+        return 2.0 * f(x)
+    return wrapper
+
+
+def identity_decorator(f):
+    return f
+
+
+@identity_decorator
+def decorated_identity(x):
+    return np.sum(np.sin(x))
+
+
+@doubled
+def decorated_wraps(x):
+    return np.sum(x * x)
+
+
+class Model:
+    def loss(w, x):
+        return np.sum(np.tanh(x @ w))

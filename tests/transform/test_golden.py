@@ -29,6 +29,7 @@ def test_desugar_and_ssa_of_swap():
             b_1 = a
             a_2 = a_1
             b_2 = b_1
+            refuse_shared_inplace(a_2, 'a')
             a_3 = a_2 + 1.0
             result = a_3 * b_2
             return result
