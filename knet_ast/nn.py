@@ -1,7 +1,7 @@
 """Knet's neural-network functions, written as plain code that knet_ast differentiates."""
 import numpy as np
 
-from .primitives.registry import defgrad, nondiff
+from .primitives.registry import defgrad, elementwise, nondiff
 
 
 def stop_gradient(x):
@@ -18,6 +18,7 @@ def relu(x):
 
 
 defgrad(relu, "x", x="dy * (y > 0)")  # Knet's rule; one pass instead of maximum's tie split
+elementwise(relu)
 
 
 def sigm(x):

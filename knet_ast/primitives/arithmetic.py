@@ -3,7 +3,7 @@ import operator
 
 from .elementwise import pow_db
 from .linalg import matmul_da, matmul_db
-from .registry import CONCAT, defgrad, nondiff
+from .registry import CONCAT, defgrad, elementwise, nondiff
 
 # --- binary operators ---
 defgrad(operator.add, "a, b", a="unbroadcast(dy, a)", b="unbroadcast(dy, b)")
@@ -18,12 +18,15 @@ defgrad(operator.matmul, "a, b", a="matmul_da(dy, a, b)", b="matmul_db(dy, a, b)
 defgrad(operator.pow, "a, b", a="unbroadcast(dy * b * a ** (b - 1), a)",
         b="unbroadcast(pow_db(dy, a, y), b)", namespace={"pow_db": pow_db})
 
+elementwise(operator.add, operator.sub, operator.mul, operator.truediv, operator.mod, operator.pow)
+
 # --- sequences: `xs + [v]` on lists and tuples (chosen when an operand is known to be one) ---
 defgrad(CONCAT, "a, b", a="dy[:len(a)]", b="dy[len(a):]")
 
 # --- unary operators ---
 defgrad(operator.neg, "a", a="-dy")
 defgrad(operator.pos, "a", a="dy")
+elementwise(operator.neg, operator.pos)
 
 nondiff(operator.floordiv, operator.not_, operator.invert, operator.lt, operator.le,
         operator.eq, operator.ne, operator.ge, operator.gt, operator.and_, operator.or_,

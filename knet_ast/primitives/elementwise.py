@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..runtime.backend import array_module
-from .registry import defgrad, nondiff
+from .registry import defgrad, elementwise, nondiff
 
 
 def pow_db(dy, a, y):
@@ -45,6 +45,9 @@ defgrad(np.power, "x1, x2", x1="unbroadcast(dy * x2 * x1 ** (x2 - 1), x1)",
         namespace={"pow_db": pow_db})
 defgrad(np.where, "condition, x1, x2", x1="unbroadcast(np.where(condition, dy, 0), x1)",
         x2="unbroadcast(np.where(condition, 0, dy), x2)")
+
+elementwise(np.exp, np.expm1, np.log, np.log1p, np.sqrt, np.square, np.sin, np.cos, np.tanh,
+            np.abs, abs, np.negative, np.maximum, np.minimum, np.power, np.where)
 
 # --- Python's math module (scalars) ---
 defgrad(math.exp, "x", x="dy * y")

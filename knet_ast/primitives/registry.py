@@ -21,6 +21,7 @@ from ..runtime import accumulate, backend, checks
 
 RULES = {}
 NONDIFF = set()
+ELEMENTWISE = set()  # outputs have the broadcast shape of the array arguments
 CONCAT = ("sequence", "+")  # the key of `list + list` (concatenation)
 NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags"}
 NONDIFF_METHODS = {"argmax", "argmin", "argsort", "nonzero", "tolist", "keys", "__len__",
@@ -123,6 +124,14 @@ def defmethod(name, signature, namespace=None, **templates):
 def defattr(name, **templates):
     """Gradient of the array attribute `name` (e.g. `T`); the receiver is `self`."""
     RULES[("attr", name)] = Rule(("attr", name), "self", templates)
+
+
+def elementwise(*fns):
+    """Declare functions whose output has the (broadcast) shape of their array arguments.
+
+    The transform uses this to leave out `unbroadcast` where shapes are known to be equal.
+    """
+    ELEMENTWISE.update(fns)
 
 
 def nondiff(*fns):

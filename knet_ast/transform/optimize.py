@@ -2,6 +2,7 @@
 
 - constant folding in inlined rule templates: `x ** (2 - 1)` -> `x`,
   `dy * 1` -> `dy`;
+- signs: `dx + -g` -> `dx - g`, `dx + -a * b` -> `dx - a * b`.
 """
 import operator
 
@@ -22,6 +23,14 @@ class _Fold(gast.NodeTransformer):
             return left
         if isinstance(node.op, gast.Mult) and _number(left) and left.value == 1:
             return right
+        if isinstance(node.op, gast.Add) and isinstance(right, gast.UnaryOp) and \
+                isinstance(right.op, gast.USub):  # a + -b  ->  a - b
+            return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+        if isinstance(node.op, gast.Add) and isinstance(right, gast.BinOp) and \
+                isinstance(right.left, gast.UnaryOp) and isinstance(right.left.op, gast.USub) and \
+                isinstance(right.op, (gast.Mult, gast.Div)):  # a + -b * c  ->  a - b * c
+            return gast.BinOp(left=left, op=gast.Sub(),
+                              right=gast.BinOp(left=right.left.operand, op=right.op, right=right.right))
         return node
 
 

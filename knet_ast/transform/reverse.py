@@ -20,6 +20,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from .parse import param_names
+from .shapes import SameShape
 
 UNDEF, DEF, MAYBE = "undef", "def", "maybe"
 COMMENT = "#knet-comment#"
@@ -40,6 +41,7 @@ class Reverse:
         self.loop_depth = 0
         self.uses_tape = False
         self.kind = _array_kinds(parsed)
+        self.same_shape = SameShape(parsed.activity, param_names(parsed.node))
         self.helper_specs = {}
         self.loop_var = None
         self.dead_at_entry = frozenset()
@@ -143,7 +145,16 @@ class Reverse:
         for param in op.rule.templates:
             value = op.bound[param]
             if isinstance(value, gast.Name) and value.id in self.active:
-                self.contribute(value.id, op.rule.gradient(param, op.bound, _load(target), dy), out)
+                grad = op.rule.gradient(param, op.bound, _load(target), dy)
+                self.contribute(value.id, self._without_unbroadcast(grad, target), out)
+
+    def _without_unbroadcast(self, grad, target):
+        """`unbroadcast(g, x)` is `g` when x certainly has the output's shape."""
+        if (isinstance(grad, gast.Call) and isinstance(grad.func, gast.Name)
+                and grad.func.id == "unbroadcast" and isinstance(grad.args[1], gast.Name)
+                and self.same_shape(grad.args[1].id, target)):
+            return grad.args[0]
+        return grad
 
     def reverse_subscript(self, stmt, target, op, dy, out):
         base = op.inputs[0] if op.inputs else None

@@ -26,3 +26,8 @@ def branch(x):
     else:
         y = -x
     return y
+
+
+def elementwise_chain(x, b):
+    t = np.sin(x) + b
+    return np.sum(t)

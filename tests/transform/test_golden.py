@@ -135,14 +135,21 @@ def test_branch_outside_a_loop_takes_the_same_branch_without_a_tape():
             if cond:
                 dy_1 = dy
                 # line 25: y = x * x
-                dx = unbroadcast(dy_1 * x, x)
-                dx = dx + unbroadcast(dy_1 * x, x)
+                dx = dy_1 * x
+                dx = dx + dy_1 * x
             else:
                 dy_2 = dy
                 # line 27: y = -x
                 dx = -dy_2
             return (y, finalize_grad(dx, x))
         """)
+
+
+def test_unbroadcast_only_where_shapes_can_differ():
+    source = build_gradient(gf.elementwise_chain, ("x", "b")).source
+    assert "dx = dsin_x * np.cos(x)\n" in source  # sin keeps the shape of x
+    # either operand of sin(x) + b may be the smaller one
+    assert "dsin_x = unbroadcast(dt, sin_x)" in source and "db = unbroadcast(dt, b)" in source
 
 
 def test_same_function_gives_byte_identical_source():
