@@ -9,6 +9,7 @@ from .registry import defgrad, defmethod
 def extremum_share(x, y, axis=None, keepdims=False):
     """Where x attains its max/min y along axis; tied entries share the gradient equally."""
     xp = array_module(x)
+    x = xp.asarray(x)  # np.max also takes lists
     hit = (x == unreduce(y, x, axis, keepdims)).astype(xp.result_type(x, np.float32))
     return hit / hit.sum(axis=axis, keepdims=True)
 

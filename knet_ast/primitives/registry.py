@@ -102,7 +102,9 @@ class Rule:
     def gradient(self, param, bound, y, dy):
         """The template for `param` with arguments, output and incoming gradient substituted."""
         mapping = dict(bound, y=y, dy=dy)
-        return _Substitute(mapping).visit(_copy(self.templates[param]))
+        expr = _Substitute(mapping).visit(_copy(self.templates[param]))
+        expr.knet_template = True  # the optimize pass folds constants only inside these
+        return expr
 
 
 def defgrad(fn, signature, namespace=None, **templates):

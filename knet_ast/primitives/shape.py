@@ -12,11 +12,13 @@ def transpose_back(dy, axes):
         axes = axes[0]
     if axes is None or len(axes) == 0:
         return dy.transpose()
-    return dy.transpose(np.argsort(axes))
+    return dy.transpose(np.argsort([a % dy.ndim for a in axes]))
 
 
-def cast_back(dy, x):
-    """The gradient of x.astype(t): cast back to x's dtype (zero for non-float x)."""
+def cast_back(dy, x, y):
+    """The gradient of y = x.astype(t): cast back to x's dtype; zero if t is not a float type."""
+    if not np.issubdtype(np.result_type(y), np.inexact):
+        return array_module(dy).zeros(np.shape(x), np.result_type(x))
     return dy.astype(np.result_type(x), copy=False)
 
 
@@ -43,7 +45,7 @@ defgrad(np.copy, "a, order='K'", a="dy")
 for method in ("reshape", "ravel", "flatten", "squeeze"):
     defmethod(method, "self, *args, **kwargs", self=_RESHAPE_BACK.format("self"))
 defmethod("transpose", "self, *axes", self="transpose_back(dy, axes)", namespace=_KERNELS)
-defmethod("astype", "self, dtype, *args, **kwargs", self="cast_back(dy, self)",
+defmethod("astype", "self, dtype, *args, **kwargs", self="cast_back(dy, self, y)",
           namespace=_KERNELS)
 defmethod("copy", "self, order='C'", self="dy")
 defmethod("item", "self, *args", self="item_back(dy, self, args)", namespace=_KERNELS)
@@ -75,8 +77,10 @@ def concatenate_grad(dy, arrays, axis=0):
     return np.split(dy, ends, axis=axis)
 
 
-def array_grad(dy, obj):
-    """The gradient of np.array(obj) sent back into the (nested) list or value obj."""
+def array_grad(dy, obj, y=None):
+    """The gradient of y = np.array(obj) sent back into the (nested) list or value obj."""
+    if y is not None and not np.issubdtype(np.result_type(y), np.inexact):
+        return array_grad(array_module(dy).zeros_like(dy), obj)  # an integer cast: no gradient
     if isinstance(obj, (list, tuple)):
         return [array_grad(dy[i], item) for i, item in enumerate(obj)]
     return dy.reshape(np.shape(obj)) if np.ndim(dy) else dy
@@ -97,7 +101,7 @@ defgrad(np.stack, "arrays, axis=0, out=None", arrays="stack_grad(dy, arrays, axi
 defgrad(np.concatenate, "arrays, axis=0, out=None", arrays="concatenate_grad(dy, arrays, axis)",
         namespace=_ASSEMBLY)
 defgrad(np.array, "object, dtype=None, copy=True, order='K', subok=False, ndmin=0",
-        object="array_grad(dy, object)", namespace=_ASSEMBLY)
-defgrad(np.asarray, "a, dtype=None, order=None", a="array_grad(dy, a)", namespace=_ASSEMBLY)
+        object="array_grad(dy, object, y)", namespace=_ASSEMBLY)
+defgrad(np.asarray, "a, dtype=None, order=None", a="array_grad(dy, a, y)", namespace=_ASSEMBLY)
 defgrad(sum, "iterable, start=0", iterable="sum_items_grad(dy, iterable)", start="unbroadcast(dy, start)",
         namespace=_ASSEMBLY)

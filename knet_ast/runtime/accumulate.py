@@ -83,7 +83,7 @@ def add_at(da, x, index, g):
         out[index] = add_grad(out.get(index), g)
         return out
     xp = array_module(x)
-    out = xp.zeros_like(x) if da is None else da.copy()
+    out = xp.zeros_like(x) if da is None else xp.array(da, copy=True)  # da may be a NumPy scalar
     if _may_repeat(index):
         xp.add.at(out, index, g)
     else:
@@ -152,7 +152,10 @@ def finalize_grad(d, x):
         xp = array_module(x)
         d = xp.asarray(d)
         if d.shape != x.shape:
-            d = xp.broadcast_to(d, x.shape) if d.size == 1 else d.reshape(x.shape)
+            if d.size != 1:
+                raise KnetError(f"internal error: a gradient of shape {d.shape} for an argument "
+                                f"of shape {x.shape}; please report this with the function")
+            d = xp.broadcast_to(d, x.shape)
         if d.dtype != x.dtype:
             d = d.astype(x.dtype)
         if d is x or not d.flags.writeable:

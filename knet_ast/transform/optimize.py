@@ -12,8 +12,25 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
 
 
 class _Fold(gast.NodeTransformer):
+    """Folds only inside rule-template instances (marked `knet_template`): user code keeps
+    `x * 1.0` (it copies, and turns booleans into numbers)."""
+
+    def __init__(self):
+        self.in_template = False
+
+    def visit(self, node):
+        if getattr(node, "knet_template", False) and not self.in_template:
+            self.in_template = True
+            try:
+                return super().visit(node)
+            finally:
+                self.in_template = False
+        return super().visit(node)
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        if not self.in_template:
+            return node
         left, right = node.left, node.right
         if _number(left) and _number(right) and type(node.op) in _FOLD:
             return gast.Constant(value=_FOLD[type(node.op)](left.value, right.value), kind=None)

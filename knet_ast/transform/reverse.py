@@ -63,8 +63,9 @@ class Reverse:
             self.state[primal] = MAYBE if maybe else DEF
             return
         if state == DEF and not maybe and self.kind.get(primal):
-            self.emit(primal, _assign(name, gast.BinOp(left=_load(name), op=gast.Add(), right=expr)),
-                      out)
+            total = gast.BinOp(left=_load(name), op=gast.Add(), right=expr)
+            total.knet_template = True  # `dx + -g` may read `dx - g`
+            self.emit(primal, _assign(name, total), out)
         else:
             self.emit(primal, _assign(name, _call("add_grad", _load(name), expr)), out)
         self.state[primal] = MAYBE if (state == MAYBE and maybe) else DEF
@@ -514,8 +515,9 @@ def _call(runtime_name, *args):
 
 def _loop(like, body):
     """A copy of the for statement `like` with a new body (input trees are never mutated)."""
-    return gast.copy_location(gast.For(target=like.target, iter=like.iter, body=body,
-                                       orelse=[], type_comment=None), like)
+    return gast.copy_location(gast.For(target=like.target, iter=like.iter,
+                                       body=body or [gast.Pass()], orelse=[], type_comment=None),
+                              like)
 
 
 def _branch(like, body, orelse):
