@@ -50,8 +50,9 @@ RUNTIME = {
 class Rule:
     """How to differentiate one primitive: a signature and a template per parameter."""
 
-    def __init__(self, key, signature, templates, namespace=None):
+    def __init__(self, key, signature, templates, namespace=None, sequences=()):
         self.key = key
+        self.sequences = set(sequences)  # parameters that take lists/tuples of values
         self.signature = _signature(signature)
         self.namespace = dict(namespace or {})
         names = set(self.signature.parameters) | {"y", "dy"}
@@ -107,14 +108,17 @@ class Rule:
         return expr
 
 
-def defgrad(fn, signature, namespace=None, **templates):
+def defgrad(fn, signature, namespace=None, sequences=(), **templates):
     """Register the gradient of `fn`, one template per differentiable parameter.
 
     Example::
 
         knet.defgrad(np.sinh, "x", x="dy * np.cosh(x)")
+
+    `namespace` binds names the templates use (kernels); `sequences` names the
+    parameters that take a list or tuple of values (their gradient is a list).
     """
-    RULES[fn] = Rule(fn, signature, templates, namespace)
+    RULES[fn] = Rule(fn, signature, templates, namespace, sequences)
     return fn
 
 

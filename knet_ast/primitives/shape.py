@@ -97,11 +97,12 @@ _ASSEMBLY = {"stack_grad": stack_grad, "concatenate_grad": concatenate_grad,
              "array_grad": array_grad, "sum_items_grad": sum_items_grad}
 
 defgrad(np.stack, "arrays, axis=0, out=None", arrays="stack_grad(dy, arrays, axis)",
-        namespace=_ASSEMBLY)
+        namespace=_ASSEMBLY, sequences=["arrays"])
 defgrad(np.concatenate, "arrays, axis=0, out=None", arrays="concatenate_grad(dy, arrays, axis)",
-        namespace=_ASSEMBLY)
+        namespace=_ASSEMBLY, sequences=["arrays"])
 defgrad(np.array, "object, dtype=None, copy=True, order='K', subok=False, ndmin=0",
-        object="array_grad(dy, object, y)", namespace=_ASSEMBLY)
-defgrad(np.asarray, "a, dtype=None, order=None", a="array_grad(dy, a, y)", namespace=_ASSEMBLY)
+        object="array_grad(dy, object, y)", namespace=_ASSEMBLY, sequences=["object"])
+defgrad(np.asarray, "a, dtype=None, order=None", a="array_grad(dy, a, y)", namespace=_ASSEMBLY,
+        sequences=["a"])
 defgrad(sum, "iterable, start=0", iterable="sum_items_grad(dy, iterable)", start="unbroadcast(dy, start)",
-        namespace=_ASSEMBLY)
+        namespace=_ASSEMBLY, sequences=["iterable"])

@@ -76,6 +76,10 @@ class Activity:
                     "Loop over indices instead: `for i in range(len(w)): wi = w[i]`.")
         for stmt in self.others:
             self._check_mutation(stmt)
+        for stmt, _, _ in self.assigns:
+            self._check_out_argument(stmt)
+        for stmt in self.others:
+            self._check_out_argument(stmt)
         self._check_overwrite_after_use(self.parsed.node.body, set())
         return self
 
@@ -100,6 +104,17 @@ class Activity:
                         "the reverse sweep would read the modified value",
                         f"Modify a copy instead (`{base} = {base}.copy()` before this line), or "
                         "finish modifying it before using it.")
+
+    def _check_out_argument(self, stmt):
+        for call in (n for n in gast.walk(stmt) if isinstance(n, gast.Call)):
+            has_out = any(k.arg == "out" and not (isinstance(k.value, gast.Constant) and
+                                                  k.value.value is None) for k in call.keywords)
+            if has_out and _reads(call) & self.varied:
+                raise self.parsed.error(
+                    InputMutationError, stmt,
+                    "`out=` writes a differentiated result into an existing array, which the "
+                    "gradient cannot follow",
+                    "Assign the result instead: `y = np.exp(x)`.")
 
     def _check_mutation(self, stmt):
         if isinstance(stmt, gast.Assign):  # x[i] = v or obj.a = v

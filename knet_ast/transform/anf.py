@@ -104,6 +104,8 @@ class ANF:
         kind = type(expr).__name__
         if isinstance(expr, gast.IfExp):
             return self._ifexp(expr, out, stmt, target)
+        if isinstance(expr, gast.BoolOp) and not all(_is_boolean(v) for v in expr.values):
+            return self._ifexp(_as_ifexp(expr), out, stmt, target)
         if isinstance(expr, gast.BinOp):
             expr.left = self.atom(expr.left, out, stmt)
             expr.right = self.atom(expr.right, out, stmt)
@@ -170,6 +172,10 @@ class ANF:
     def _ifexp(self, expr, out, stmt, target):
         name = target or self.namer.fresh("choice")
         test = self.atom(expr.test, out, stmt, hint="cond")
+        if expr.body is _SAME_AS_TEST:
+            expr.body = test
+        if expr.orelse is _SAME_AS_TEST:
+            expr.orelse = test
         body, orelse = [], []
         body_value = self.simple(expr.body, body, stmt, target=name)
         if body_value is not None:
@@ -194,6 +200,28 @@ class ANF:
 def anf(parsed):
     parsed.node.body = ANF(parsed).block(parsed.node.body)
     return parsed
+
+
+def _is_boolean(expr):
+    """True for expressions whose value is a bool (no gradient can flow through them)."""
+    return isinstance(expr, gast.Compare) or (
+        isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.Not)) or (
+        isinstance(expr, gast.Constant) and isinstance(expr.value, bool)) or (
+        isinstance(expr, gast.BoolOp) and all(_is_boolean(v) for v in expr.values))
+
+
+def _as_ifexp(expr):
+    """`a or b` is `a if a else b`, `a and b` is `b if a else a` (a evaluated once: the
+    conditional expression atomizes its test first and reuses that name)."""
+    first = expr.values[0]
+    rest = expr.values[1] if len(expr.values) == 2 else gast.BoolOp(op=expr.op,
+                                                                       values=expr.values[1:])
+    if isinstance(expr.op, gast.Or):
+        return gast.IfExp(test=first, body=_SAME_AS_TEST, orelse=rest)
+    return gast.IfExp(test=first, body=rest, orelse=_SAME_AS_TEST)
+
+
+_SAME_AS_TEST = gast.Name(id="<test>", ctx=gast.Load(), annotation=None, type_comment=None)
 
 
 def _is_atom(expr):

@@ -19,6 +19,7 @@ import inspect
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from ..primitives import registry
 from .parse import param_names
 from .shapes import SameShape
 
@@ -89,10 +90,15 @@ class Reverse:
         self.state[primal] = UNDEF
 
     # --- blocks ---
-    def block(self, stmts):
-        """(forward statements, reverse statements) for a block."""
+    def block(self, stmts, parent_line=None):
+        """(forward statements, reverse statements) for a block.
+
+        Each group of reverse statements from one user line gets a `# line N:` comment,
+        except a first group on the line of the enclosing `for`/`if`, which has one.
+        """
         fwd_parts, rev = [], []
         group_line = None
+        first_line = parent_line
         for stmt in reversed(stmts):
             fwd, stmt_rev = self.statement(stmt)
             line = self.parsed.user_lineno(stmt)
@@ -100,8 +106,10 @@ class Reverse:
             fwd_parts.append(fwd)
             if stmt_rev:
                 if line != group_line and not getattr(stmt, "ssa_copy", False):
-                    rev.append(_comment(f"line {line}: {self.parsed.line_text(stmt)}"))
                     group_line = line
+                    if line != first_line:
+                        rev.append(_comment(f"line {line}: {self.parsed.line_text(stmt)}"))
+                    first_line = None
                 rev.extend(stmt_rev)
         return [s for part in reversed(fwd_parts) for s in part], rev
 
@@ -244,7 +252,7 @@ class Reverse:
         for _ in range(4):
             self.namer.taken, self.adjoint_names = set(saved_taken), dict(saved_adjoints)
             self.state, self.touched = dict(entry), set()
-            body_fwd, body_rev = self.block(node.body)
+            body_fwd, body_rev = self.block(node.body, self.parsed.user_lineno(node))
             end = self.state
             joined = {p: _join(entry.get(p, UNDEF), end.get(p, UNDEF)) for p in self.touched}
             if all(entry.get(p) == joined[p] for p in self.touched):
@@ -289,7 +297,7 @@ class Reverse:
         results = []
         for stmts in (node.body, node.orelse):
             self.state = dict(start)
-            fwd, rev = self.block(stmts)
+            fwd, rev = self.block(stmts, self.parsed.user_lineno(node))
             results.append((fwd, rev, self.state))
         (fa, ra, sa), (fb, rb, sb) = results
         self.state = {}
@@ -416,13 +424,16 @@ def _bind_helper_args(parsed, stmt, func):
         signature = None
     params = list(signature.parameters.values()) if signature else []
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    named = {p.name for p in params if p.kind != p.VAR_POSITIONAL and p.kind != p.VAR_KEYWORD}
     bad = any(isinstance(a, gast.Starred) for a in call.args) or \
-        any(k.arg is None for k in call.keywords) or len(call.args) > len(positional)
+        any(k.arg is None or k.arg not in named for k in call.keywords) or \
+        len(call.args) > len(positional)
     if bad or signature is None:
         raise parsed.error(UnsupportedSyntaxError, stmt,
-                           f"calling {gast.unparse(call.func).strip()} with *args, **kwargs or "
-                           "more positional arguments than it names is not supported when a "
-                           "differentiated value is passed",
+                           f"calling {gast.unparse(call.func).strip()} with *args, **kwargs, "
+                           "arguments its signature collects in *args/**kwargs, or arguments "
+                           "it does not name is not supported when a differentiated value "
+                           "is passed",
                            "Pass each argument by position or by name.")
     bound = {}
     for param, arg in zip(positional, call.args):
@@ -440,9 +451,17 @@ def _array_kinds(parsed):
         if op.kind in ("subscript", "field", "literal", "helper", "unknown", "copy"):
             container_like.update(op.inputs)
             container_like.add(target)
+        elif op.kind == "rule" and op.rule.sequences:
+            container_like.update(_name_of(op.bound[p]) for p in op.rule.sequences)
+            if op.rule.key == registry.CONCAT:
+                container_like.add(target)
     return {target: True for _, target, op in activity.assigns
             if op.kind == "rule" and target not in container_like} | \
         {p: True for p in param_names(parsed.node) if p not in container_like}
+
+
+def _name_of(expr):
+    return expr.id if isinstance(expr, gast.Name) else None
 
 
 # --- helpers: free variables and stores of generated code ---
