@@ -5,6 +5,7 @@ import linecache
 import weakref
 
 from .errors import KnetError, NonScalarOutputError
+from .runtime.accumulate import unshare
 from .transform.fence import fence
 from .transform.parse import param_names, parse_function
 from .transform.pipeline import build_gradient
@@ -64,6 +65,7 @@ class GradFunction:
         except Exception as exc:
             _note_user_line(exc, built)
             raise
+        grads = unshare(grads)
         if self._wrt_tuple and len(self.wrt) == 1:
             grads = (grads,)
         return (grads, value) if self.return_loss else grads

@@ -180,3 +180,14 @@ def test_bound_method_is_differentiated_with_its_instance():
     check_grad(model.loss, w, x, grad=knet.grad(model.loss))
     assert np.allclose(knet.grad(model.loss, wrt=1)(w, x),
                        0.5 * 2 * (x @ w) @ w.T)
+
+
+def _sum_of_products(a, b, c):
+    return np.sum((a + b) * c)
+
+
+def test_gradients_of_different_arguments_never_share_memory():
+    a, b, c = (rng.standard_normal(3) for _ in range(3))
+    da, db = knet.grad(_sum_of_products, wrt=(0, 1))(a, b, c)
+    da += 1.0
+    assert np.allclose(db, c)

@@ -168,6 +168,20 @@ def finalize_grad(d, x):
     return None
 
 
+def unshare(tree, seen=None):
+    """Copy any array that appears twice in a gradient tree, so in-place updates stay apart."""
+    seen = set() if seen is None else seen
+    if isinstance(tree, (list, tuple)):
+        return _rebuild(tree, [unshare(item, seen) for item in tree])
+    if isinstance(tree, dict):
+        return type(tree)((k, unshare(v, seen)) for k, v in tree.items())
+    if is_array(tree):
+        if id(tree) in seen:
+            return tree.copy()
+        seen.add(id(tree))
+    return tree
+
+
 def _items(g, like):
     if g is None:
         return [None] * len(like)

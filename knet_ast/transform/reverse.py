@@ -137,7 +137,7 @@ class Reverse:
         if op.kind == "helper" and state != UNDEF:  # its _bwd will pop what _fwd pushes
             fwd = [self._helper_forward(stmt, op)]
         rev = []
-        if state != UNDEF:
+        if state != UNDEF and op.differentiable:
             dy = _load(self.d(target))
             if op.kind == "copy":
                 source = op.inputs[0]

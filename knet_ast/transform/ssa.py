@@ -23,13 +23,16 @@ class SSA:
     def __init__(self, parsed):
         self.namer = parsed.namer
         self.defined = set(param_names(parsed.node))
-        self.loads_total = _loads(parsed.node.body)
 
-    def block(self, stmts, current):
+    def block(self, stmts, current, live_end=frozenset()):
+        """Rename `stmts`; `live_end` holds the names that may be read after the block."""
         out = []
-        for stmt in stmts:
-            method = getattr(self, "stmt_" + type(stmt).__name__, self.stmt_other)
-            method(stmt, current, out)
+        for k, stmt in enumerate(stmts):
+            live_after = set(_loads(stmts[k + 1:])) | set(live_end)
+            if isinstance(stmt, (gast.For, gast.If)):
+                getattr(self, "stmt_" + type(stmt).__name__)(stmt, current, out, live_after)
+            else:
+                getattr(self, "stmt_" + type(stmt).__name__, self.stmt_other)(stmt, current, out)
         return out
 
     def define(self, name, current):
@@ -51,28 +54,26 @@ class SSA:
     def stmt_other(self, node, current, out):
         out.append(_rename(node, current))
 
-    def stmt_For(self, node, current, out):
+    def stmt_For(self, node, current, out, live_after):
         node.iter = _rename(node.iter, current)
         target = node.target.id
         assigned = _stores(node.body) | {target}
-        inside = _loads(node.body)
-        exposed = _upward_exposed(node.body)
-        carried = sorted(v for v in assigned
-                         if v in exposed or self.loads_total[v] > inside[v])
+        exposed = _upward_exposed(node.body, {target})
+        carried = sorted(v for v in assigned if v in exposed or v in live_after)
         loop_names = {}
         node.entry_sources = {}  # loop version -> the value it starts from (None: undefined)
         for v in carried:
+            loop_names[v] = v if v not in self.defined else self.namer.version(v)
             if v in current:
-                loop_names[v] = self.namer.version(v)
                 out.append(_copy(loop_names[v], current[v], node))
-            else:
-                loop_names[v] = v if v not in self.defined else self.namer.version(v)
+            elif v != target:  # first assigned in the loop: defined, so the tape can save it
+                out.append(_copy(loop_names[v], None, node))
             node.entry_sources[loop_names[v]] = current.get(v)
             self.defined.update((v, loop_names[v]))
         body_current = dict(current, **loop_names)
         node.target.id = loop_names[target] if target in loop_names \
             else self.define(target, body_current)
-        body = self.block(node.body, body_current)
+        body = self.block(node.body, body_current, exposed | live_after)
         for v in carried:
             if body_current[v] != loop_names[v]:
                 copy = _copy(loop_names[v], body_current[v], node)
@@ -83,19 +84,17 @@ class SSA:
         out.append(node)
         current.update(loop_names)
 
-    def stmt_If(self, node, current, out):
+    def stmt_If(self, node, current, out, live_after):
         node.test = _rename(node.test, current)
         assigned = _stores(node.body) | _stores(node.orelse)
-        inside = _loads([node])
         phis = {}
-        for v in sorted(assigned):
-            if self.loads_total[v] > inside[v]:
-                phis[v] = v if v not in self.defined else self.namer.version(v)
-                self.defined.add(phis[v])
+        for v in sorted(assigned & live_after):
+            phis[v] = v if v not in self.defined else self.namer.version(v)
+            self.defined.add(phis[v])
         branches = []
         for stmts in (node.body, node.orelse):
             branch_current = dict(current)
-            branch = self.block(stmts, branch_current)
+            branch = self.block(stmts, branch_current, live_after)
             for v, p in phis.items():
                 if v in branch_current and branch_current[v] != p:
                     branch.append(_copy(p, branch_current[v], node))
@@ -168,8 +167,9 @@ def _upward_exposed(stmts, killed=frozenset()):
 
 
 def _copy(target, source, at):
+    """`target = source`, or `target = None` when source is None."""
+    value = gast.Constant(value=None, kind=None) if source is None else gast.Name(
+        id=source, ctx=gast.Load(), annotation=None, type_comment=None)
     node = gast.Assign(targets=[gast.Name(id=target, ctx=gast.Store(), annotation=None,
-                                          type_comment=None)],
-                       value=gast.Name(id=source, ctx=gast.Load(), annotation=None,
-                                       type_comment=None), type_comment=None)
+                                          type_comment=None)], value=value, type_comment=None)
     return gast.copy_location(node, at)
