@@ -1050,3 +1050,79 @@ def decorated_wraps(x):
 class Model:
     def loss(w, x):
         return np.sum(np.tanh(x @ w))
+
+
+# --- regressions found by adversarial testing ---
+
+
+def loop_counter_inside_branch(w):
+    count = 0
+    s = 0.0
+    for i in range(3):
+        if w[i] > -10:
+            count = count + 1
+            s = s + w[i] * count
+    return s
+
+
+def loop_scale_decays_under_branch(w):
+    scale = 1.0
+    s = 0.0
+    for i in range(4):
+        if i > 0:
+            scale = scale * 0.5
+        s = s + w[i] * scale
+    return s
+
+
+def loop_target_reused_after_empty_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x[i]
+    for i in range(3):
+        s = s * x[i] + x[i]
+    return s
+
+
+def loop_value_first_assigned_in_branch(w):
+    s = 0.0
+    for i in range(3):
+        if i == 0:
+            h = w * 2
+        else:
+            h = h * w
+        s = s + np.sum(h)
+    return s
+
+
+def stack_same_list_twice(ws):
+    return np.sum(np.stack(ws) ** 2) + np.sum(np.stack(ws))
+
+
+def or_returns_an_operand(s):
+    z = s or 1.0
+    return z * z
+
+
+def and_returns_an_operand(s, t):
+    z = s and t
+    return z * z
+
+
+def cast_to_int_has_no_gradient(x):
+    return np.sum(x.astype(int) * x)
+
+
+def boolean_times_one_stays_a_number(x):
+    level = (x > 0) * 1.0 + (x > 1) * 1.0
+    return np.sum(level * x ** 2)
+
+
+def transpose_negative_axes(x):
+    return np.sum(np.transpose(x, (-1, 0, 1)) * np.arange(24.0).reshape(4, 2, 3))
+
+
+def loop_body_only_pass(x):
+    for i in range(2):
+        pass
+    return np.sum(x * x)

@@ -300,6 +300,19 @@ CASES = [
     case(c.decorated_identity, normal(3)),
     case(c.decorated_wraps, normal(3)),
     case(c.Model.loss, normal(3, 2), normal(4, 3), wrt=(0, 1)),
+    # --- regressions found by adversarial testing ---
+    case(c.loop_counter_inside_branch, normal(3)),
+    case(c.loop_scale_decays_under_branch, normal(4)),
+    case(c.loop_target_reused_after_empty_loop, normal(3), fixed(0)),
+    case(c.loop_target_reused_after_empty_loop, normal(3), fixed(2), label="two-trips"),
+    case(c.loop_value_first_assigned_in_branch, normal(3)),
+    case(c.stack_same_list_twice, tree([normal(3), normal(3)])),
+    case(c.or_returns_an_operand, fixed(1.5)),
+    case(c.and_returns_an_operand, fixed(1.5), fixed(-2.0), wrt=(0, 1)),
+    case(c.cast_to_int_has_no_gradient, fixed(np.array([0.3, 1.4, 2.2]))),
+    case(c.boolean_times_one_stays_a_number, fixed(np.array([-0.5, 0.5, 2.0]))),
+    case(c.transpose_negative_axes, normal(2, 3, 4)),
+    case(c.loop_body_only_pass, normal(3)),
 ]
 
 
