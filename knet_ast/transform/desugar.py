@@ -5,6 +5,8 @@ expression statements, `assert`, `raise`, `for name in expr` (no `else`),
 `if`, and the final `return`. Augmented assignment, tuple unpacking, chained
 and annotated assignment, docstrings and `pass` are gone.
 """
+import types
+
 import gast
 
 from ..errors import UnsupportedSyntaxError
@@ -61,17 +63,13 @@ class Desugar(gast.NodeTransformer):
         return check + (result if isinstance(result, list) else [result])
 
     def _track_sharing(self, target, value):
-        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
-            elements = value.values if isinstance(value, gast.Dict) else value.elts
-            self.shared |= {e.id for e in elements if isinstance(e, gast.Name)}
-        if not isinstance(target, gast.Name):
-            return
-        if isinstance(value, gast.Name):
-            self.shared |= {target.id, value.id}
-        elif isinstance(value, (gast.Subscript, gast.Attribute)):
-            self.shared.add(target.id)
-        else:
-            self.shared.discard(target.id)
+        """Keep `self.shared` up to date after `target = value`."""
+        self.shared |= _sharing(value, self.parsed)
+        if isinstance(target, gast.Name):
+            if _makes_alias(value, self.parsed):
+                self.shared.add(target.id)
+            else:
+                self.shared.discard(target.id)
 
     def visit_Assign(self, node):
         targets, value = node.targets, node.value
@@ -127,6 +125,12 @@ class Desugar(gast.NodeTransformer):
                                 type_comment=None), node)]
 
     def visit_For(self, node):
+        for stmt in gast.walk(node):  # what a later iteration shares counts from the start
+            if isinstance(stmt, gast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, gast.Name) and _makes_alias(stmt.value, self.parsed):
+                        self.shared.add(target.id)
+                    self.shared |= _sharing(stmt.value, self.parsed)
         node.body = self._block(node.body)
         orelse = self._block(node.orelse)
         node.orelse = []
@@ -141,14 +145,50 @@ class Desugar(gast.NodeTransformer):
         return [node] + orelse
 
     def visit_If(self, node):
+        before = set(self.shared)
         node.body = self._block(node.body) or [_at(gast.Pass(), node)]
+        after_body, self.shared = self.shared, before
         node.orelse = self._block(node.orelse)
+        self.shared |= after_body  # shared on either path
         return node
 
 
 def desugar(parsed):
     Desugar(parsed).visit(parsed.node)
     return parsed
+
+
+# calls that may return a view of (or the very object passed as) their first argument
+_VIEWS = {"reshape", "ravel", "transpose", "asarray", "asanyarray", "squeeze", "expand_dims",
+          "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d", "atleast_3d",
+          "view", "diagonal", "flip", "fliplr", "flipud", "rot90", "real", "imag",
+          "ascontiguousarray"}
+
+
+def _makes_alias(value, parsed):
+    """True if `value` may be an object that some other name also refers to."""
+    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.IfExp, gast.BoolOp)):
+        return True
+    if isinstance(value, gast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+        if name in _VIEWS:
+            return True
+        obj = parsed.resolve(func)
+        return isinstance(obj, types.FunctionType) and not (
+            getattr(obj, "__module__", "") or "").startswith(("numpy", "math"))
+    return False
+
+
+def _sharing(value, parsed):
+    """Names whose object `value` (an expression) may share with the assigned name."""
+    if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+        elements = value.values if isinstance(value, gast.Dict) else value.elts
+        return {e.id for e in elements if isinstance(e, gast.Name)}
+    if _makes_alias(value, parsed):
+        return {n.id for n in gast.walk(value) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)}
+    return set()
 
 
 def _parallel(target, value):
