@@ -10,7 +10,7 @@ with the user's line.
 import gast
 
 from ..errors import InputMutationError, NoRuleError, UnsupportedSyntaxError
-from .calls import classify
+from .calls import VIEWS, classify
 
 
 class Activity:
@@ -83,21 +83,34 @@ class Activity:
         self._check_overwrite_after_use(self.parsed.node.body, set())
         return self
 
-    def _check_overwrite_after_use(self, stmts, read):
+    def _aliases(self):
+        """name -> the set of names that may refer to the same array (copies, views, items)."""
+        groups = {}
+        for _, target, op in self.assigns:
+            viewing = op.kind in ("copy", "subscript", "field") or (
+                op.kind == "rule" and _key_name(op.rule.key) in VIEWS)
+            if viewing and op.inputs:
+                group = groups.get(target, {target}) | groups.get(op.inputs[0], {op.inputs[0]})
+                for name in group:
+                    groups[name] = group
+        return groups
+
+    def _check_overwrite_after_use(self, stmts, read, aliases=None):
         """`m[i] = v` after `m` was read by a differentiated operation would change a value the
         reverse sweep reads; in a loop, the next iteration's write counts too."""
+        aliases = self._aliases() if aliases is None else aliases
         for stmt in stmts:
             if isinstance(stmt, gast.For):
-                self._check_overwrite_after_use(stmt.body + stmt.body, read)
+                self._check_overwrite_after_use(stmt.body + stmt.body, read, aliases)
             elif isinstance(stmt, gast.If):
-                self._check_overwrite_after_use(stmt.body, read)
-                self._check_overwrite_after_use(stmt.orelse, read)
+                self._check_overwrite_after_use(stmt.body, read, aliases)
+                self._check_overwrite_after_use(stmt.orelse, read, aliases)
             elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 if stmt.targets[0].id in self.active:
                     read |= _reads(stmt.value)
             elif isinstance(stmt, gast.Assign):
                 base = _base_name(stmt.targets[0])
-                if base in read:
+                if aliases.get(base, {base}) & read:
                     raise self.parsed.error(
                         InputMutationError, stmt,
                         f"`{base}` is modified in place after a differentiated operation used it; "
@@ -151,6 +164,12 @@ class Activity:
 def activity(parsed, wrt_names):
     parsed.activity = Activity(parsed, wrt_names).check()
     return parsed
+
+
+def _key_name(key):
+    if isinstance(key, tuple):
+        return key[1]
+    return getattr(key, "__name__", None)
 
 
 def _walk_statements(stmts):

@@ -22,6 +22,12 @@ BINOPS = {
 UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
             gast.Invert: operator.invert}
 
+# Calls and attributes that may return a view of (or the very object passed as) their first
+# argument: writing through the result writes into the argument.
+VIEWS = {"reshape", "ravel", "transpose", "T", "asarray", "asanyarray", "squeeze", "expand_dims",
+         "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d", "atleast_3d", "view",
+         "diagonal", "flip", "fliplr", "flipud", "rot90", "real", "imag", "ascontiguousarray"}
+
 # Python functions from these packages are never transformed: they need a rule.
 LIBRARIES = {"numpy", "cupy", "cupyx", "scipy", "builtins", "math", "operator", "jax", "torch",
              "functools", "itertools", "random", "collections"}

@@ -10,6 +10,7 @@ import types
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from .calls import VIEWS
 
 
 class Desugar(gast.NodeTransformer):
@@ -158,13 +159,6 @@ def desugar(parsed):
     return parsed
 
 
-# calls that may return a view of (or the very object passed as) their first argument
-_VIEWS = {"reshape", "ravel", "transpose", "asarray", "asanyarray", "squeeze", "expand_dims",
-          "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d", "atleast_3d",
-          "view", "diagonal", "flip", "fliplr", "flipud", "rot90", "real", "imag",
-          "ascontiguousarray"}
-
-
 def _makes_alias(value, parsed):
     """True if `value` may be an object that some other name also refers to."""
     if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.IfExp, gast.BoolOp)):
@@ -172,7 +166,7 @@ def _makes_alias(value, parsed):
     if isinstance(value, gast.Call):
         func = value.func
         name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
-        if name in _VIEWS:
+        if name in VIEWS:
             return True
         obj = parsed.resolve(func)
         return isinstance(obj, types.FunctionType) and not (
