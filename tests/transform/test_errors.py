@@ -629,3 +629,38 @@ def test_runtime_error_names_the_user_line():
     text = str(info.value) + "\n" + "\n".join(getattr(info.value, "__notes__", []))
     lineno, code = marked_line(bad_shapes)
     assert HERE in text and re.search(rf"\bline {lineno}\b", text) and code in text, text
+
+
+def write_through_a_copy_after_use(x, c):
+    a = c.copy()
+    b = a
+    y = x * b
+    a[0] = 5.0  # error
+    return np.sum(y)
+
+
+def write_through_a_view_after_use(x, c):
+    a = c.copy()
+    b = a.reshape(-1)
+    y = x * b
+    a[0] = 5.0  # error
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("func", [write_through_a_copy_after_use, write_through_a_view_after_use])
+def test_writing_into_an_array_an_alias_was_used_through_is_refused(func):
+    with pytest.raises(InputMutationError) as info:
+        knet.grad(func)(np.ones(3), np.arange(3.0))
+    assert_points_at(info.value, func)
+
+
+def augassign_on_a_view(x):
+    y = x * 2
+    z = y.reshape(-1)
+    z += 1  # error
+    return np.sum(y ** 2)
+
+
+def test_augmented_assignment_on_a_view_is_refused():
+    with pytest.raises(InputMutationError, match=re.escape("`z += ...`")):
+        knet.grad(augassign_on_a_view)(np.ones(3))
