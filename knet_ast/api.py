@@ -42,9 +42,11 @@ class GradFunction:
         functools.update_wrapper(self, func)
 
     def _compiled(self):
-        if self._built is None:
+        """The generated gradient, rebuilt if a global function it used has been rebound."""
+        if self._built is None or not self._built.is_current():
             per_function = _CACHE.setdefault(self.primal, {})
-            if self.wrt not in per_function or self.verbose:
+            cached = per_function.get(self.wrt)
+            if cached is None or self.verbose or not cached.is_current():
                 per_function[self.wrt] = build_gradient(self.primal, self.wrt, self.verbose)
             self._built = per_function[self.wrt]
         return self._built

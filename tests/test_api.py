@@ -191,3 +191,34 @@ def test_gradients_of_different_arguments_never_share_memory():
     da, db = knet.grad(_sum_of_products, wrt=(0, 1))(a, b, c)
     da += 1.0
     assert np.allclose(db, c)
+
+
+ACTIVATION = np.tanh
+
+
+def _double(x):
+    return 2.0 * x
+
+
+def _square(x):
+    return x * x
+
+
+HELPER = _double
+
+
+def _uses_rebindable_globals(x):
+    return np.sum(ACTIVATION(x)) + np.sum(HELPER(x))
+
+
+def test_rebinding_a_global_function_rebuilds_the_gradient():
+    global ACTIVATION, HELPER
+    g = knet.grad(_uses_rebindable_globals)
+    x = rng.standard_normal(4)
+    check_grad(_uses_rebindable_globals, x, grad=g)
+    ACTIVATION, HELPER = np.sin, _square
+    try:
+        check_grad(_uses_rebindable_globals, x, grad=g)
+        check_grad(_uses_rebindable_globals, x)
+    finally:
+        ACTIVATION, HELPER = np.tanh, _double

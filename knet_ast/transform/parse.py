@@ -9,6 +9,7 @@ when the gradient is built.
 import builtins
 import inspect
 import textwrap
+import types
 
 import gast
 
@@ -27,6 +28,7 @@ class ParsedFunction:
         self.lines = lines
         self.local_names = _local_names(node)
         self.closure = _closure_values(func)
+        self.dependencies = []  # (globals, name, object): module globals the transform relied on
 
     # --- locations, for comments and errors ---
     def user_lineno(self, node):
@@ -56,7 +58,10 @@ class ParsedFunction:
         if name in self.closure:
             return self.closure[name]
         if name in self.func.__globals__:
-            return self.func.__globals__[name]
+            value = self.func.__globals__[name]
+            if callable(value) or isinstance(value, types.ModuleType):
+                self.dependencies.append((self.func.__globals__, name, value))
+            return value
         return getattr(builtins, name, UNRESOLVED)
 
 

@@ -48,6 +48,7 @@ class Program:
         self.specs = {}
         self.units = []
         self.function_names = set()
+        self.dependencies = []
 
     def fresh_name(self, base):
         name, k = base, 1
@@ -65,6 +66,7 @@ class Program:
             self.specs[key] = spec
             parsed = prepare(func, params, self.verbose)
             parsed.namer.taken |= self.function_names
+            self.dependencies.append(parsed.dependencies)
             fwd, bwd = optimize(Reverse(parsed, self, split=True).split_functions(spec))
             self.units += [Unit(fwd, func, func.__defaults__, func.__kwdefaults__,
                                 parsed.filename), Unit(bwd, func, filename=parsed.filename)]
@@ -86,15 +88,28 @@ def build_gradient(func, wrt_names, verbose=0):
     source, functions, lines = compile_units(units, shared, f"gradient of {func.__qualname__}")
     if verbose:
         print(source)
-    return Built(source, functions[name], lines)
+    dependencies = {(id(g), n): (g, n, v) for deps in [parsed.dependencies] + program.dependencies
+                    for g, n, v in deps}
+    return Built(source, functions[name], lines, list(dependencies.values()))
+
+
+_MISSING = object()
 
 
 class Built:
     """A compiled gradient: its source, its function, and where its lines came from."""
 
-    def __init__(self, source, function, lines):
+    def __init__(self, source, function, lines, dependencies=()):
         self.source, self.function = source, function
         self.filename, self.user_lines = lines
+        self.dependencies = dependencies
+
+    def is_current(self):
+        """False if a global function or module the transform resolved has been rebound since."""
+        for namespace, name, value in self.dependencies:
+            if namespace.get(name, _MISSING) is not value:
+                return False
+        return True
 
     def __iter__(self):  # (source, function), for callers that unpack
         return iter((self.source, self.function))
