@@ -176,4 +176,5 @@ class _Substitute(gast.NodeTransformer):
     def visit_Name(self, node):
         if isinstance(node.ctx, gast.Load) and node.id in self.mapping:
             return _copy(self.mapping[node.id])
+        node.knet_ref = True  # np, unbroadcast, a kernel: ours, renamed if the user's code clashes
         return node

@@ -55,8 +55,10 @@ class Desugar(gast.NodeTransformer):
         check = []
         if isinstance(node.target, gast.Name) and node.target.id in self.shared:
             name = node.target.id
+            func = _name("refuse_shared_inplace", gast.Load())
+            func.knet_ref = True
             check = [_at(gast.Expr(value=gast.Call(
-                func=_name("refuse_shared_inplace", gast.Load()),
+                func=func,
                 args=[_name(name, gast.Load()), gast.Constant(value=name, kind=None)],
                 keywords=[])), node)]
         result = self.visit(_at(gast.Assign(targets=[node.target], value=value,

@@ -13,6 +13,7 @@ helpers and the other generated functions reach it through closure cells, so
 nothing is ever written into the user's module.
 """
 import ast
+import builtins
 import itertools
 import linecache
 import types
@@ -61,6 +62,7 @@ def compile_units(units, shared, title):
     `shared` maps the names generated code uses besides user names (runtime
     helpers, rule kernels) to their values.
     """
+    shared = _resolve_clashes(units, dict(shared))
     source = render([u.node for u in units])
     filename = f"<knet_ast-{next(_counter)}: {title}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -91,6 +93,58 @@ def _line_map(unit, node):
                  and str(s.value.value).startswith(COMMENT))]
     return {g.lineno: (unit.filename, o.user_line) for g, o in zip(generated, original)
             if hasattr(o, "user_line")}
+
+
+def _resolve_clashes(units, shared):
+    """Rename knet_ast's own names where the user's code means something else by them.
+
+    Generated code refers to runtime helpers, kernels, `np`, builtins and the other
+    generated functions by plain names (marked `knet_ref`). If a user function has a
+    local of that name, or a global bound to another object, ours become `name_`.
+    Returns `shared` extended with the new names.
+    """
+    generated = {u.node.name for u in units}
+    ours = {}
+    for unit in units:
+        for node in gast.walk(unit.node):
+            if isinstance(node, gast.Name) and getattr(node, "knet_ref", False):
+                ours[node.id] = shared.get(node.id, getattr(builtins, node.id, None))
+    clashes = set()
+    for unit in units:
+        names = [n for n in gast.walk(unit.node) if isinstance(n, gast.Name)
+                 and not getattr(n, "knet_ref", False)]
+        local = {n.id for n in names if not isinstance(n.ctx, gast.Load)}
+        for node in names:
+            name = node.id
+            if name in generated or (name in ours and (name in local or _user_binding(
+                    unit.user_func, name) is not ours[name])):
+                clashes.add(name)
+    taken = {n.id for u in units for n in gast.walk(u.node) if isinstance(n, gast.Name)} | generated
+    renames = {}
+    for name in sorted(clashes):
+        new = name + "_"
+        while new in taken:
+            new += "_"
+        taken.add(new)
+        renames[name] = new
+        if name in ours:
+            shared[new] = ours[name]
+            shared.pop(name, None)  # the plain name must reach the user's own binding
+    for unit in units:
+        if unit.node.name in renames:
+            unit.node.name = renames[unit.node.name]
+        for node in gast.walk(unit.node):
+            if isinstance(node, gast.Name) and getattr(node, "knet_ref", False) \
+                    and node.id in renames:
+                node.id = renames[node.id]
+    return shared
+
+
+def _user_binding(func, name):
+    return func.__globals__.get(name, getattr(builtins, name, _UNBOUND))
+
+
+_UNBOUND = object()
 
 
 def _inner_code(node, free_names, filename):

@@ -90,7 +90,8 @@ def build_gradient(func, wrt_names, verbose=0):
         print(source)
     dependencies = {(id(g), n): (g, n, v) for deps in [parsed.dependencies] + program.dependencies
                     for g, n, v in deps}
-    return Built(source, functions[name], lines, list(dependencies.values()))
+    main_name = units[0].node.name  # `name`, unless it clashed with a name of the user's
+    return Built(source, functions[main_name], lines, list(dependencies.values()))
 
 
 _MISSING = object()

@@ -25,7 +25,6 @@ from .shapes import SameShape
 
 UNDEF, DEF, MAYBE = "undef", "def", "maybe"
 COMMENT = "#knet-comment#"
-TAPE = "_tape"
 
 
 class Reverse:
@@ -48,7 +47,7 @@ class Reverse:
         self.dead_at_entry = frozenset()
         self.step_var = None
         self.guarded_loop = False
-        self.namer.reserve(TAPE)
+        self.tape = self.namer.fresh("_tape")
 
     # --- adjoint bookkeeping ---
     def d(self, primal):
@@ -211,7 +210,7 @@ class Reverse:
                 part = self.namer.fresh(f"{self.d(arg)}_part")
                 targets.append(part)
                 after.append((arg, part))
-        call = gast.Call(func=_load(spec.bwd), args=[_load(TAPE), dy], keywords=[])
+        call = gast.Call(func=_ref(spec.bwd), args=[_load(self.tape), dy], keywords=[])
         if len(targets) == 1:
             out.append(_assign(targets[0], call))
         else:
@@ -231,7 +230,7 @@ class Reverse:
         spec, _ = self._helper_spec(stmt, op)
         self.uses_tape = True
         call = stmt.value
-        new_call = gast.Call(func=_load(spec.fwd), args=[_load(TAPE)] + list(call.args),
+        new_call = gast.Call(func=_ref(spec.fwd), args=[_load(self.tape)] + list(call.args),
                              keywords=call.keywords)
         return gast.copy_location(_assign(stmt.targets[0].id, new_call), stmt)
 
@@ -331,13 +330,13 @@ class Reverse:
         value = _load(names[0]) if len(names) == 1 else gast.Tuple(
             elts=[_load(n) for n in names], ctx=gast.Load())
         return [gast.Expr(value=gast.Call(
-            func=gast.Attribute(value=_load(TAPE), attr="append", ctx=gast.Load()),
+            func=gast.Attribute(value=_load(self.tape), attr="append", ctx=gast.Load()),
             args=[value], keywords=[]))]
 
     def _pop(self, names):
         if not names:
             return []
-        pop = gast.Call(func=gast.Attribute(value=_load(TAPE), attr="pop", ctx=gast.Load()),
+        pop = gast.Call(func=gast.Attribute(value=_load(self.tape), attr="pop", ctx=gast.Load()),
                         args=[], keywords=[])
         return [_assign(names[0], pop) if len(names) == 1 else _assign_tuple(names, pop)]
 
@@ -363,7 +362,7 @@ class Reverse:
         grads = [_call("finalize_grad", self._adjoint_or_none(w), _load(w)) for w in wrt_names]
         grad_value = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
         ret = gast.Return(value=gast.Tuple(elts=[result, grad_value], ctx=gast.Load()))
-        tape = [_assign(TAPE, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
+        tape = [_assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
         body = tape + fwd + [_comment("reverse sweep"), seed_stmt] + rev + [ret]
         return _function(name, self.parsed.node.args, body)
 
@@ -379,12 +378,14 @@ class Reverse:
         params = set(param_names(self.parsed.node))
         needs = sorted(_free_loads(rev_body) & (_stores(fwd) | params))
         args = self.parsed.node.args
-        fwd_args = gast.arguments(args=[_param(TAPE)] + list(args.args),
-                                  posonlyargs=list(args.posonlyargs), vararg=args.vararg,
+        tape = [_param(self.tape)]
+        posonly = tape + list(args.posonlyargs) if args.posonlyargs else []
+        fwd_args = gast.arguments(args=(tape if not posonly else []) + list(args.args),
+                                  posonlyargs=posonly, vararg=args.vararg,
                                   kwonlyargs=args.kwonlyargs, kw_defaults=args.kw_defaults,
                                   kwarg=args.kwarg, defaults=args.defaults)
         fwd_def = _function(spec.fwd, fwd_args, fwd + self._push(needs) + [gast.Return(value=result)])
-        bwd_args = gast.arguments(args=[_param(TAPE), _param(d_result)], posonlyargs=[],
+        bwd_args = gast.arguments(args=[_param(self.tape), _param(d_result)], posonlyargs=[],
                                   vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                                   defaults=[])
         bwd_def = _function(spec.bwd, bwd_args, self._pop(needs) + rev_body)
@@ -528,8 +529,16 @@ def _assign_tuple(names, value):
                        value=value, type_comment=None)
 
 
+def _ref(name):
+    """A name that refers to knet_ast's own objects (runtime helpers, generated functions):
+    emit renames it if the user's code uses the same name for something else."""
+    node = _load(name)
+    node.knet_ref = True
+    return node
+
+
 def _call(runtime_name, *args):
-    return gast.Call(func=_load(runtime_name), args=list(args), keywords=[])
+    return gast.Call(func=_ref(runtime_name), args=list(args), keywords=[])
 
 
 def _loop(like, body):
@@ -562,7 +571,7 @@ def _index_value(slice_):
     """An index expression as a value: `a:b` becomes slice(a, b)."""
     if isinstance(slice_, gast.Slice):
         parts = [getattr(slice_, p) or _none() for p in ("lower", "upper", "step")]
-        return gast.Call(func=_load("slice"), args=parts, keywords=[])
+        return gast.Call(func=_ref("slice"), args=parts, keywords=[])
     if isinstance(slice_, gast.Tuple):
         return gast.Tuple(elts=[_index_value(e) for e in slice_.elts], ctx=gast.Load())
     return slice_

@@ -1126,3 +1126,46 @@ def loop_body_only_pass(x):
     for i in range(2):
         pass
     return np.sum(x * x)
+
+
+# --- user names that clash with names of generated code ---
+
+
+def seed_gradient(v):  # also the name of a runtime helper
+    return v
+
+
+def sq(v):
+    return v * v
+
+
+def sq_fwd(v):  # also the name knet_ast gives sq's forward function
+    return v + 1.0
+
+
+def grad_clash_global(x):
+    return np.sum(x) * seed_gradient(2.0)
+
+
+def clash_locals(x):
+    unbroadcast = x * 2.0
+    slice = x[0:2]
+    _tape = 3.0
+    dx = np.sum(unbroadcast * slice[0]) * _tape
+    for i in range(2):
+        dx = dx + np.sum(sq(x)) * sq_fwd(1.0)
+    return dx
+
+
+def positional_only(x, y, /):
+    return x * y
+
+
+def calls_positional_only_helper(x):
+    return np.sum(positional_only(x, x))
+
+
+def builtin_names_as_locals(x):
+    range = 3
+    len = 2.0
+    return np.sum(x[0:2] * len) + range

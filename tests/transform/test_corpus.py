@@ -313,6 +313,11 @@ CASES = [
     case(c.boolean_times_one_stays_a_number, fixed(np.array([-0.5, 0.5, 2.0]))),
     case(c.transpose_negative_axes, normal(2, 3, 4)),
     case(c.loop_body_only_pass, normal(3)),
+    # --- user names that clash with names of generated code ---
+    case(c.grad_clash_global, normal(3)),
+    case(c.clash_locals, normal(3)),
+    case(c.calls_positional_only_helper, normal(3)),
+    case(c.builtin_names_as_locals, normal(3)),
 ]
 
 
@@ -341,7 +346,8 @@ def test_every_corpus_function_is_tested():
     tested = {row.func.__name__ for row in CASES}
     helpers = {"square", "sum_squares", "affine", "layer", "scaled", "split_halves", "predict",
                "mul", "ignore_first", "make_dict", "power_rec", "kwonly", "rebinds_parameter",
-               "branchy", "uses_dict", "doubled", "identity_decorator"}
+               "branchy", "uses_dict", "doubled", "identity_decorator", "seed_gradient", "sq",
+               "sq_fwd", "positional_only"}
     defined = {name for name, value in vars(c).items()
                if inspect.isfunction(value) and value.__module__ == c.__name__}
     assert defined - helpers - tested == set()
