@@ -15,6 +15,11 @@ from .backend import array_module, is_array
 
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""
+    if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
+        raise KnetError(
+            "`+` joined two lists or tuples that knet_ast could not recognise as such when it "
+            "wrote the gradient; build them from a display (`xs = []`, `xs = xs + [v]`) or "
+            "join them with np.concatenate / np.stack")
     shape, gshape = _shape(x), _shape(g)
     if gshape == shape:
         return g

@@ -82,7 +82,13 @@ def parse_function(func):
             "For a compiled or builtin function, register a rule with knet.defgrad, "
             "or mark it knet.nondiff.") from None
     source = textwrap.dedent(source)
-    module = gast.parse(source)
+    try:
+        module = gast.parse(source)
+    except RecursionError:
+        raise UnsupportedSyntaxError(
+            "an expression nested too deeply for the parser", filename, code.co_firstlineno,
+            source.splitlines()[0], "Split the long expression into several assignments.",
+            func.__name__) from None
     node = module.body[0]
     if not isinstance(node, gast.FunctionDef):
         raise UnsupportedSyntaxError(
