@@ -11,6 +11,7 @@ import gast
 
 from ..errors import InputMutationError, NoRuleError, UnsupportedSyntaxError
 from .calls import VIEWS, classify
+from .names import loads
 
 
 class Activity:
@@ -44,7 +45,7 @@ class Activity:
                     varied.add(target)
                     changed = True
             for loop in self.loops:
-                if loop.target.id not in varied and _reads(loop.iter) & varied:
+                if loop.target.id not in varied and loads(loop.iter) & varied:
                     varied.add(loop.target.id)
                     changed = True
         return varied
@@ -58,8 +59,8 @@ class Activity:
                     useful |= set(op.inputs)
                     changed = True
             for loop in self.loops:
-                if loop.target.id in useful and not _reads(loop.iter) <= useful:
-                    useful |= _reads(loop.iter)
+                if loop.target.id in useful and not loads(loop.iter) <= useful:
+                    useful |= loads(loop.iter)
                     changed = True
         return useful
 
@@ -107,7 +108,7 @@ class Activity:
                 self._check_overwrite_after_use(stmt.orelse, read, aliases)
             elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 if stmt.targets[0].id in self.active:
-                    read |= _reads(stmt.value)
+                    read |= loads(stmt.value)
             elif isinstance(stmt, gast.Assign):
                 base = _base_name(stmt.targets[0])
                 if aliases.get(base, {base}) & read:
@@ -122,7 +123,7 @@ class Activity:
         for call in (n for n in gast.walk(stmt) if isinstance(n, gast.Call)):
             has_out = any(k.arg == "out" and not (isinstance(k.value, gast.Constant) and
                                                   k.value.value is None) for k in call.keywords)
-            if has_out and _reads(call) & self.varied:
+            if has_out and loads(call) & self.varied:
                 raise self.parsed.error(
                     InputMutationError, stmt,
                     "`out=` writes a differentiated result into an existing array, which the "
@@ -133,7 +134,7 @@ class Activity:
         if isinstance(stmt, gast.Assign):  # x[i] = v or obj.a = v
             target = stmt.targets[0]
             base = _base_name(target)
-            if base in self.varied or _reads(stmt.value) & self.varied:
+            if base in self.varied or loads(stmt.value) & self.varied:
                 what = ("writing into a differentiated input" if base in self.wrt else
                         "writing into an array or list that carries a gradient")
                 raise self.parsed.error(
@@ -202,11 +203,6 @@ def _sequence_names(body):
 def _returned(body):
     last = body[-1]
     return {last.value.id} if isinstance(last.value, gast.Name) else set()
-
-
-def _reads(expr):
-    return {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
 
 
 def _base_name(node):

@@ -20,6 +20,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..primitives import registry
+from .names import loads, stores
 from .parse import param_names
 from .shapes import SameShape
 
@@ -165,24 +166,19 @@ class Reverse:
         return grad
 
     def reverse_subscript(self, stmt, target, op, dy, out):
-        base = op.inputs[0] if op.inputs else None
-        if base not in self.active:
-            return
-        name = self.d(base)
-        current = _load(name) if self.state.get(base, UNDEF) != UNDEF else _none()
-        index = _index_value(stmt.value.slice)
-        self.emit(base, _assign(name, _call("add_at", current, _load(base), index, dy)), out)
-        self.state[base] = DEF
-        self.touched.add(base)
+        self._scatter(op, "add_at", _index_value(stmt.value.slice), dy, out)
 
     def reverse_field(self, stmt, target, op, dy, out):
+        self._scatter(op, "add_field", gast.Constant(value=stmt.value.attr, kind=None), dy, out)
+
+    def _scatter(self, op, helper, key, dy, out):
+        """d(base) += dy placed at `key` of a zero shaped like base (add_at / add_field)."""
         base = op.inputs[0] if op.inputs else None
         if base not in self.active:
             return
         name = self.d(base)
         current = _load(name) if self.state.get(base, UNDEF) != UNDEF else _none()
-        field = gast.Constant(value=stmt.value.attr, kind=None)
-        self.emit(base, _assign(name, _call("add_field", current, _load(base), field, dy)), out)
+        self.emit(base, _assign(name, _call(helper, current, _load(base), key, dy)), out)
         self.state[base] = DEF
         self.touched.add(base)
 
@@ -273,7 +269,7 @@ class Reverse:
         counter = self.namer.fresh(f"n_{node.target.id}")
         carries = [s for s in body_fwd if getattr(s, "loop_carry", False)]
         main = [s for s in body_fwd if not getattr(s, "loop_carry", False)]
-        needs = sorted(_free_loads(body_rev) & (_stores(body_fwd) | {node.target.id}))
+        needs = sorted(_freeloads(body_rev) & (stores(body_fwd) | {node.target.id}))
         body = main + self._push(needs) + carries + [_increment(counter)]
         fwd = [_assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
         if guarded:  # count down, so that the last reverse step is step 0
@@ -315,8 +311,8 @@ class Reverse:
             return [_branch(node, fa, fb)], []
         push_a = push_b = pop_a = pop_b = []
         if self.pushing:
-            needs_a = sorted(_free_loads(ra + fix_a) & _stores(fa))
-            needs_b = sorted(_free_loads(rb + fix_b) & _stores(fb))
+            needs_a = sorted(_freeloads(ra + fix_a) & stores(fa))
+            needs_b = sorted(_freeloads(rb + fix_b) & stores(fb))
             push_a, pop_a = self._push(needs_a), self._pop(needs_a)
             push_b, pop_b = self._push(needs_b), self._pop(needs_b)
         rev = _branch(node, pop_a + ra + fix_a, pop_b + rb + fix_b)
@@ -355,7 +351,7 @@ class Reverse:
         fwd, rev, result = self._seeded_body()
         seed = _call("seed_gradient", result)
         seed_stmt = _assign(d_result, seed) if d_result else gast.Expr(value=seed)
-        if isinstance(result, gast.Name) and result.id in _stores(rev):  # a pop rebinds it
+        if isinstance(result, gast.Name) and result.id in stores(rev):  # a pop rebinds it
             value = self.namer.fresh("value")
             fwd.append(_assign(value, result))
             result = _load(value)
@@ -376,7 +372,7 @@ class Reverse:
                           gast.Tuple(elts=grads, ctx=gast.Load()))
         rev_body = rev + [ret]
         params = set(param_names(self.parsed.node))
-        needs = sorted(_free_loads(rev_body) & (_stores(fwd) | params))
+        needs = sorted(_freeloads(rev_body) & (stores(fwd) | params))
         args = self.parsed.node.args
         tape = [_param(self.tape)]
         posonly = tape + list(args.posonlyargs) if args.posonlyargs else []
@@ -466,41 +462,27 @@ def _name_of(expr):
 
 
 # --- helpers: free variables and stores of generated code ---
-def _free_loads(stmts, bound=frozenset()):
+def _freeloads(stmts, bound=frozenset()):
     free, bound = set(), set(bound)
     for stmt in stmts:
         if isinstance(stmt, gast.Assign):
-            free |= _loads(stmt.value) - bound
+            free |= loads(stmt.value) - bound
             for target in stmt.targets:
                 names = target.elts if isinstance(target, gast.Tuple) else [target]
                 for t in names:
                     if isinstance(t, gast.Name):
                         bound.add(t.id)
                     else:
-                        free |= _loads(t) - bound
+                        free |= loads(t) - bound
         elif isinstance(stmt, gast.For):
-            free |= _loads(stmt.iter) - bound
-            free |= _free_loads(stmt.body, bound | {stmt.target.id})
+            free |= loads(stmt.iter) - bound
+            free |= _freeloads(stmt.body, bound | {stmt.target.id})
         elif isinstance(stmt, gast.If):
-            free |= _loads(stmt.test) - bound
-            free |= _free_loads(stmt.body, bound) | _free_loads(stmt.orelse, bound)
+            free |= loads(stmt.test) - bound
+            free |= _freeloads(stmt.body, bound) | _freeloads(stmt.orelse, bound)
         else:
-            free |= _loads(stmt) - bound
+            free |= loads(stmt) - bound
     return free
-
-
-def _loads(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
-
-
-def _stores(stmts):
-    names = set()
-    for stmt in stmts:
-        for n in gast.walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                names.add(n.id)
-    return names
 
 
 # --- helpers: building gast nodes ---

@@ -12,10 +12,9 @@ Loops and branches keep one name per variable that lives across them:
 Values a loop overwrites on each iteration are pushed to the tape by the
 reverse pass; everything else is simply kept in locals.
 """
-from collections import Counter
-
 import gast
 
+from .names import loads, stores
 from .parse import param_names
 
 
@@ -28,7 +27,7 @@ class SSA:
         """Rename `stmts`; `live_end` holds the names that may be read after the block."""
         out = []
         for k, stmt in enumerate(stmts):
-            live_after = set(_loads(stmts[k + 1:])) | set(live_end)
+            live_after = loads(stmts[k + 1:]) | set(live_end)
             if isinstance(stmt, (gast.For, gast.If)):
                 getattr(self, "stmt_" + type(stmt).__name__)(stmt, current, out, live_after)
             else:
@@ -57,7 +56,7 @@ class SSA:
     def stmt_For(self, node, current, out, live_after):
         node.iter = _rename(node.iter, current)
         target = node.target.id
-        assigned = _stores(node.body) | {target}
+        assigned = stores(node.body) | {target}
         exposed = _upward_exposed(node.body, {target})
         carried = sorted(v for v in assigned if v in exposed or v in live_after)
         loop_names = {}
@@ -86,7 +85,7 @@ class SSA:
 
     def stmt_If(self, node, current, out, live_after):
         node.test = _rename(node.test, current)
-        assigned = _stores(node.body) | _stores(node.orelse)
+        assigned = stores(node.body) | stores(node.orelse)
         phis = {}
         for v in sorted(assigned & live_after):
             phis[v] = v if v not in self.defined else self.namer.version(v)
@@ -127,42 +126,24 @@ def _rename(node, current):
     return _Renamer(current).visit(node)
 
 
-def _loads(stmts):
-    counts = Counter()
-    for stmt in stmts:
-        for n in gast.walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                counts[n.id] += 1
-    return counts
-
-
-def _stores(stmts):
-    names = set()
-    for stmt in stmts:
-        for n in gast.walk(stmt):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                names.add(n.id)
-    return names
-
-
 def _upward_exposed(stmts, killed=frozenset()):
     """Names read in `stmts` before any (unconditional) assignment to them."""
     killed, exposed = set(killed), set()
     for stmt in stmts:
         if isinstance(stmt, gast.For):
-            exposed |= set(_loads([stmt.iter])) - killed
+            exposed |= loads(stmt.iter) - killed
             exposed |= _upward_exposed(stmt.body, killed | {stmt.target.id})
         elif isinstance(stmt, gast.If):
-            exposed |= set(_loads([stmt.test])) - killed
+            exposed |= loads(stmt.test) - killed
             exposed |= _upward_exposed(stmt.body, killed) | _upward_exposed(stmt.orelse, killed)
         elif isinstance(stmt, gast.Assign):
-            exposed |= set(_loads([stmt.value])) - killed
+            exposed |= loads(stmt.value) - killed
             if isinstance(stmt.targets[0], gast.Name):
                 killed.add(stmt.targets[0].id)
             else:
-                exposed |= set(_loads([stmt.targets[0]])) - killed
+                exposed |= loads(stmt.targets[0]) - killed
         else:
-            exposed |= set(_loads([stmt])) - killed
+            exposed |= loads(stmt) - killed
     return exposed
 
 
