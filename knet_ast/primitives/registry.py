@@ -23,7 +23,7 @@ RULES = {}
 NONDIFF = set()
 ELEMENTWISE = set()  # outputs have the broadcast shape of the array arguments
 CONCAT = ("sequence", "+")  # the key of `list + list` (concatenation)
-NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags"}
+NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags", "imag"}
 NONDIFF_METHODS = {"argmax", "argmin", "argsort", "nonzero", "tolist", "keys", "__len__",
                    "any", "all", "get_shape", "count", "index", "startswith", "format"}
 

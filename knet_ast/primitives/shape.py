@@ -50,6 +50,7 @@ defmethod("astype", "self, dtype, *args, **kwargs", self="cast_back(dy, self, y)
 defmethod("copy", "self, order='C'", self="dy")
 defmethod("item", "self, *args", self="item_back(dy, self, args)", namespace=_KERNELS)
 defattr("T", self="dy.T")
+defattr("real", self="dy")  # real arrays only: complex numbers are not differentiated
 
 nondiff(len, range, int, bool, isinstance, type, print, np.shape, np.ndim, np.size,
         np.argmax, np.argmin, np.argsort, np.zeros, np.ones, np.empty, np.full, np.arange,
