@@ -109,6 +109,10 @@ def item_ints(x, r):
     return x.item(1, 2, -1) * r
 
 
+def real_part(x, r):
+    return np.sum(x.real * r)
+
+
 def transposed(x, r):
     return np.sum(x.T * r)
 
@@ -182,6 +186,7 @@ SHAPES = [
     Case(("method", "item"), item_tuple, ((3, 4),)),
     Case(("method", "item"), item_ints, (SHAPE,)),
     Case(("attr", "T"), transposed, ((3, 4),)),
+    Case(("attr", "real"), real_part, ((3, 4),)),
     Case(("attr", "T"), transposed, (SHAPE,)),
     Case(("method", "swapaxes"), swapaxes, (SHAPE,)),
     # --- assembly from lists ---
