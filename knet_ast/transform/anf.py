@@ -224,8 +224,20 @@ def _as_ifexp(expr):
 _SAME_AS_TEST = gast.Name(id="<test>", ctx=gast.Load(), annotation=None, type_comment=None)
 
 
+_SHAPE_ATTRS = {"shape", "ndim", "size", "dtype"}
+
+
+def _is_shape_read(expr):
+    """`x.shape`, `x.shape[0]`, `x.ndim`: cheap, carry no gradient, read best inline."""
+    if isinstance(expr, gast.Subscript):
+        return _is_shape_read(expr.value) and (
+            isinstance(expr.slice, (gast.Constant, gast.Name)) or _is_atom(expr.slice))
+    return (isinstance(expr, gast.Attribute) and expr.attr in _SHAPE_ATTRS
+            and isinstance(expr.value, gast.Name))
+
+
 def _is_atom(expr):
-    if isinstance(expr, (gast.Name, gast.Constant)):
+    if isinstance(expr, (gast.Name, gast.Constant)) or _is_shape_read(expr):
         return True
     if isinstance(expr, gast.Tuple):  # (0, 1) as an axis argument stays inline
         return all(isinstance(e, gast.Constant) for e in expr.elts)
