@@ -10,7 +10,7 @@ with the user's line.
 import gast
 
 from ..errors import InputMutationError, NoRuleError, UnsupportedSyntaxError
-from .calls import VIEWS, classify
+from .calls import classify, may_alias, shared_names
 from .names import loads
 
 
@@ -77,53 +77,51 @@ class Activity:
                     "Loop over indices instead: `for i in range(len(w)): wi = w[i]`.")
         for stmt in self.others:
             self._check_mutation(stmt)
-        for stmt, _, _ in self.assigns:
-            self._check_out_argument(stmt)
-        for stmt in self.others:
+        for stmt in [s for s, _, _ in self.assigns] + self.others:
             self._check_out_argument(stmt)
         self._check_overwrite_after_use(self.parsed.node.body, set())
         return self
 
     def _aliases(self):
-        """name -> the set of names that may refer to the same array (copies, views, items)."""
+        """name -> the set of names that may refer to the same object (copies, views, items)."""
         groups = {}
-        for _, target, op in self.assigns:
-            viewing = op.kind in ("copy", "subscript", "field") or (
-                op.kind == "rule" and _key_name(op.rule.key) in VIEWS)
-            if viewing and op.inputs:
-                group = groups.get(target, {target}) | groups.get(op.inputs[0], {op.inputs[0]})
+        for stmt, target, _ in self.assigns:
+            if may_alias(stmt.value, self.parsed):
+                group = {target}
+                for name in shared_names(stmt.value, self.parsed) | {target}:
+                    group |= groups.get(name, {name})
                 for name in group:
                     groups[name] = group
         return groups
 
     def _check_overwrite_after_use(self, stmts, read, aliases=None):
-        """`m[i] = v` after `m` was read by a differentiated operation would change a value the
+        """Writing into an array after a differentiated operation read it (`m[i] = v`,
+        `m.fill(0)`, `out=m`, also through a copy or view of m) would change a value the
         reverse sweep reads; in a loop, the next iteration's write counts too."""
         aliases = self._aliases() if aliases is None else aliases
         for stmt in stmts:
             if isinstance(stmt, gast.For):
                 self._check_overwrite_after_use(stmt.body + stmt.body, read, aliases)
-            elif isinstance(stmt, gast.If):
+                continue
+            if isinstance(stmt, gast.If):
                 self._check_overwrite_after_use(stmt.body, read, aliases)
                 self._check_overwrite_after_use(stmt.orelse, read, aliases)
-            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-                if stmt.targets[0].id in self.active:
-                    read |= loads(stmt.value)
-            elif isinstance(stmt, gast.Assign):
-                base = _base_name(stmt.targets[0])
-                if aliases.get(base, {base}) & read:
+                continue
+            for name in _written(stmt):
+                if aliases.get(name, {name}) & read:
                     raise self.parsed.error(
                         InputMutationError, stmt,
-                        f"`{base}` is modified in place after a differentiated operation used it; "
-                        "the reverse sweep would read the modified value",
-                        f"Modify a copy instead (`{base} = {base}.copy()` before this line), or "
+                        f"`{name}` is modified in place after a differentiated operation used "
+                        "it; the reverse sweep would read the modified value",
+                        f"Modify a copy instead (`{name} = {name}.copy()` before this line), or "
                         "finish modifying it before using it.")
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                    and stmt.targets[0].id in self.active:
+                read |= loads(stmt.value)
 
     def _check_out_argument(self, stmt):
         for call in (n for n in gast.walk(stmt) if isinstance(n, gast.Call)):
-            has_out = any(k.arg == "out" and not (isinstance(k.value, gast.Constant) and
-                                                  k.value.value is None) for k in call.keywords)
-            if has_out and loads(call) & self.varied:
+            if _out_names(call) and loads(call) & self.varied:
                 raise self.parsed.error(
                     InputMutationError, stmt,
                     "`out=` writes a differentiated result into an existing array, which the "
@@ -167,10 +165,25 @@ def activity(parsed, wrt_names):
     return parsed
 
 
-def _key_name(key):
-    if isinstance(key, tuple):
-        return key[1]
-    return getattr(key, "__name__", None)
+def _out_names(call):
+    """Names an `out=` keyword of `call` writes into."""
+    for kw in call.keywords:
+        if kw.arg == "out":
+            return loads(kw.value)
+    return set()
+
+
+def _written(stmt):
+    """Names whose object `stmt` may change in place."""
+    written = set()
+    if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
+        written.add(_base_name(stmt.targets[0]))  # m[i] = v, obj.a = v
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
+            isinstance(stmt.value.func, gast.Attribute):
+        written.add(_base_name(stmt.value.func))  # m.fill(0): a method called for its effect
+    for call in (n for n in gast.walk(stmt) if isinstance(n, gast.Call)):
+        written |= _out_names(call)
+    return written - {None}
 
 
 def _walk_statements(stmts):

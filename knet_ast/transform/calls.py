@@ -136,6 +136,32 @@ def _bind(rule, args, keywords, text):
     return Op("rule", inputs, rule=rule, bound=bound, describe=text)
 
 
+def may_alias(value, parsed):
+    """True if `value` may be an object that some other name also refers to."""
+    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.IfExp, gast.BoolOp)):
+        return True
+    if isinstance(value, gast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
+        if name in VIEWS:
+            return True
+        obj = parsed.resolve(func)
+        return isinstance(obj, types.FunctionType) and not (
+            getattr(obj, "__module__", "") or "").startswith(("numpy", "math"))
+    return False
+
+
+def shared_names(value, parsed):
+    """Names whose object `value` (an expression) may share with the assigned name."""
+    if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+        elements = value.values if isinstance(value, gast.Dict) else value.elts
+        return {e.id for e in elements if isinstance(e, gast.Name)}
+    if may_alias(value, parsed):
+        return {n.id for n in gast.walk(value) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)}
+    return set()
+
+
 def _transformable(obj):
     if not isinstance(obj, types.FunctionType):
         return False

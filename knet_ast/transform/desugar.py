@@ -5,12 +5,10 @@ expression statements, `assert`, `raise`, `for name in expr` (no `else`),
 `if`, and the final `return`. Augmented assignment, tuple unpacking, chained
 and annotated assignment, docstrings and `pass` are gone.
 """
-import types
-
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from .calls import VIEWS
+from .calls import may_alias, shared_names
 
 
 class Desugar(gast.NodeTransformer):
@@ -65,11 +63,11 @@ class Desugar(gast.NodeTransformer):
                                             type_comment=None), node))
         return check + (result if isinstance(result, list) else [result])
 
-    def _track_sharing(self, target, value):
+    def _trackshared_names(self, target, value):
         """Keep `self.shared` up to date after `target = value`."""
-        self.shared |= _sharing(value, self.parsed)
+        self.shared |= shared_names(value, self.parsed)
         if isinstance(target, gast.Name):
-            if _makes_alias(value, self.parsed):
+            if may_alias(value, self.parsed):
                 self.shared.add(target.id)
             else:
                 self.shared.discard(target.id)
@@ -77,7 +75,7 @@ class Desugar(gast.NodeTransformer):
     def visit_Assign(self, node):
         targets, value = node.targets, node.value
         if len(targets) == 1 and isinstance(targets[0], (gast.Name, gast.Subscript, gast.Attribute)):
-            self._track_sharing(targets[0], value)
+            self._trackshared_names(targets[0], value)
             return node
         if len(targets) == 1 and _parallel(targets[0], value):
             return self._parallel(targets[0], value, node)
@@ -131,9 +129,9 @@ class Desugar(gast.NodeTransformer):
         for stmt in gast.walk(node):  # what a later iteration shares counts from the start
             if isinstance(stmt, gast.Assign):
                 for target in stmt.targets:
-                    if isinstance(target, gast.Name) and _makes_alias(stmt.value, self.parsed):
+                    if isinstance(target, gast.Name) and may_alias(stmt.value, self.parsed):
                         self.shared.add(target.id)
-                    self.shared |= _sharing(stmt.value, self.parsed)
+                    self.shared |= shared_names(stmt.value, self.parsed)
         node.body = self._block(node.body)
         orelse = self._block(node.orelse)
         node.orelse = []
@@ -159,32 +157,6 @@ class Desugar(gast.NodeTransformer):
 def desugar(parsed):
     Desugar(parsed).visit(parsed.node)
     return parsed
-
-
-def _makes_alias(value, parsed):
-    """True if `value` may be an object that some other name also refers to."""
-    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.IfExp, gast.BoolOp)):
-        return True
-    if isinstance(value, gast.Call):
-        func = value.func
-        name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", None)
-        if name in VIEWS:
-            return True
-        obj = parsed.resolve(func)
-        return isinstance(obj, types.FunctionType) and not (
-            getattr(obj, "__module__", "") or "").startswith(("numpy", "math"))
-    return False
-
-
-def _sharing(value, parsed):
-    """Names whose object `value` (an expression) may share with the assigned name."""
-    if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
-        elements = value.values if isinstance(value, gast.Dict) else value.elts
-        return {e.id for e in elements if isinstance(e, gast.Name)}
-    if _makes_alias(value, parsed):
-        return {n.id for n in gast.walk(value) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load)}
-    return set()
 
 
 def _parallel(target, value):

@@ -664,3 +664,45 @@ def augassign_on_a_view(x):
 def test_augmented_assignment_on_a_view_is_refused():
     with pytest.raises(InputMutationError, match=re.escape("`z += ...`")):
         knet.grad(augassign_on_a_view)(np.ones(3))
+
+
+def fill_after_use(w):
+    m = np.ones(3)
+    y = w * m
+    m.fill(5.0)  # error
+    return np.sum(y * w)
+
+
+def out_into_after_use(w):
+    m = np.ones(3)
+    y = w * m
+    np.multiply(m, 5.0, out=m)  # error
+    return np.sum(y * w)
+
+
+def write_through_view_method_after_use(w):
+    m = np.ones(3)
+    v = m.view()
+    y = w * m
+    v[0] = 5.0  # error
+    return np.sum(y * w)
+
+
+@pytest.mark.parametrize("func", [fill_after_use, out_into_after_use,
+                                  write_through_view_method_after_use])
+def test_in_place_changes_after_a_differentiated_use_are_refused(func):
+    with pytest.raises(InputMutationError) as info:
+        knet.grad(func)(np.array([0.3, -0.7, 1.1]))
+    assert_points_at(info.value, func)
+
+
+def augassign_on_shared_list(w):
+    xs = [w]
+    ys = xs
+    xs += [w * 2]  # error
+    return np.sum(np.stack(ys))
+
+
+def test_augmented_assignment_on_a_shared_list_is_refused():
+    with pytest.raises(InputMutationError, match=re.escape("`xs += ...`")):
+        knet.grad(augassign_on_shared_list)(np.ones(3))
