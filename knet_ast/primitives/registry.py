@@ -22,6 +22,7 @@ from ..runtime import accumulate, backend, checks
 RULES = {}
 NONDIFF = set()
 ELEMENTWISE = set()  # outputs have the broadcast shape of the array arguments
+REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "prod", "var", "std"}  # by name
 CONCAT = ("sequence", "+")  # the key of `list + list` (concatenation)
 NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags", "imag"}
 NONDIFF_METHODS = {"argmax", "argmin", "argsort", "nonzero", "tolist", "keys", "__len__",
@@ -60,6 +61,10 @@ class Rule:
         for param, text in templates.items():
             if param not in self.signature.parameters:
                 raise ValueError(f"rule for {key!r}: {param!r} is not a parameter")
+            if self.signature.parameters[param].kind in (inspect.Parameter.VAR_POSITIONAL,
+                                                         inspect.Parameter.VAR_KEYWORD):
+                raise ValueError(f"rule for {key!r}: a gradient for *{param} or **{param} is not "
+                                 "supported; name the differentiable parameters one by one")
             expr = gast.parse(text, mode="eval").body
             unknown = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)} - names \
                 - set(RUNTIME) - set(self.namespace) - set(dir(builtins))

@@ -152,22 +152,24 @@ def finalize_grad(d, x):
         return type(x)((k, finalize_grad(None if d is None else _get(d, k), v))
                        for k, v in x.items())
     if is_array(x):
-        if d is None:
-            return array_module(x).zeros_like(x)
         xp = array_module(x)
+        dtype = x.dtype if xp.issubdtype(x.dtype, xp.inexact) else xp.float64  # ints: no truncating
+        if d is None:
+            return xp.zeros(x.shape, dtype)
         d = xp.asarray(d)
         if d.shape != x.shape:
-            if d.size != 1:
+            if d.size != x.size:
                 raise KnetError(f"internal error: a gradient of shape {d.shape} for an argument "
                                 f"of shape {x.shape}; please report this with the function")
-            d = xp.broadcast_to(d, x.shape)
-        if d.dtype != x.dtype:
-            d = d.astype(x.dtype)
+            d = d.reshape(x.shape)
+        if d.dtype != dtype:
+            d = d.astype(dtype)
         if d is x or not d.flags.writeable:
             d = d.copy()
         return d
     if isinstance(x, np.generic):
-        return x.dtype.type(0 if d is None else d)
+        kind = x.dtype.type if np.issubdtype(x.dtype, np.inexact) else np.float64
+        return kind(0 if d is None else d)
     if isinstance(x, numbers.Number) and not isinstance(x, bool):
         return 0.0 if d is None else float(d)
     return None

@@ -2,11 +2,17 @@
 
 - constant folding in inlined rule templates: `x ** (2 - 1)` -> `x`,
   `dy * 1` -> `dy`;
-- signs: `dx + -g` -> `dx - g`, `dx + -a * b` -> `dx - a * b`.
+- signs: `dx + -g` -> `dx - g`, `dx + -a * b` -> `dx - a * b`;
+- trailing arguments equal to a runtime helper's defaults are left out:
+  `unreduce(dy, x, None, False)` -> `unreduce(dy, x)`.
 """
+import functools
+import inspect
 import operator
 
 import gast
+
+from ..primitives import registry
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -51,9 +57,42 @@ class _Fold(gast.NodeTransformer):
         return node
 
 
+class _DropDefaults(gast.NodeTransformer):
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not (isinstance(node.func, gast.Name) and getattr(node.func, "knet_ref", False)):
+            return node
+        defaults = _defaults(node.func.id)
+        while node.args and len(node.args) in defaults and _equal(node.args[-1],
+                                                                   defaults[len(node.args)]):
+            node.args.pop()
+        return node
+
+
+@functools.lru_cache(maxsize=None)
+def _defaults_of(fn):
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    return {i + 1: p.default for i, p in enumerate(params)
+            if p.default is not inspect.Parameter.empty and p.kind == p.POSITIONAL_OR_KEYWORD}
+
+
+def _defaults(name):
+    fn = registry.RUNTIME.get(name) or next(
+        (rule.namespace[name] for rule in registry.RULES.values() if name in rule.namespace), None)
+    return _defaults_of(fn) if fn is not None else {}
+
+
+def _equal(node, default):
+    return isinstance(node, gast.Constant) and type(node.value) is type(default) \
+        and node.value == default
+
+
 def _number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
 
 
 def optimize(functions):
-    return [_Fold().visit(f) for f in functions]
+    return [_DropDefaults().visit(_Fold().visit(f)) for f in functions]

@@ -27,7 +27,7 @@ class ParsedFunction:
         self.first_line = first_line
         self.lines = lines
         self.local_names = _local_names(node)
-        self.closure = _closure_values(func)
+        self.closure = _closure_cells(func)
         self.dependencies = []  # (globals, name, object): module globals the transform relied on
 
     # --- locations, for comments and errors ---
@@ -49,20 +49,49 @@ class ParsedFunction:
             base = self.resolve(expr.value)
             if base is UNRESOLVED:
                 return UNRESOLVED
-            return getattr(base, expr.attr, UNRESOLVED)
+            value = getattr(base, expr.attr, UNRESOLVED)
+            if not isinstance(base, types.ModuleType):  # cfg.act: an object's field may change
+                self._depend(Dependency("attr", base, expr.attr, value))
+            return value
         if not isinstance(expr, gast.Name) or expr.id in self.local_names:
             return UNRESOLVED
         return self.lookup(expr.id)
 
     def lookup(self, name):
         if name in self.closure:
-            return self.closure[name]
+            cell = self.closure[name]
+            self._depend(Dependency("cell", cell, None, cell.cell_contents))
+            return cell.cell_contents
         if name in self.func.__globals__:
             value = self.func.__globals__[name]
-            if callable(value) or isinstance(value, types.ModuleType):
-                self.dependencies.append((self.func.__globals__, name, value))
+            self._depend(Dependency("global", self.func.__globals__, name, value))
             return value
         return getattr(builtins, name, UNRESOLVED)
+
+    def _depend(self, dependency):
+        """Remember a function or module the transform relied on (not plain values: those are
+        read live by the generated code)."""
+        if callable(dependency.value) or isinstance(dependency.value, types.ModuleType):
+            self.dependencies.append(dependency)
+
+
+class Dependency:
+    """One resolution the generated code relies on: a global, an object's attribute, a cell."""
+
+    def __init__(self, kind, container, key, value):
+        self.kind, self.container, self.key, self.value = kind, container, key, value
+
+    def holds(self):
+        if self.kind == "global":
+            current = self.container.get(self.key, UNRESOLVED)
+        elif self.kind == "attr":
+            current = getattr(self.container, self.key, UNRESOLVED)
+        else:
+            try:
+                current = self.container.cell_contents
+            except ValueError:
+                return False
+        return current is self.value
 
 
 def parse_function(func):
@@ -108,14 +137,16 @@ def _location(func):
     return (code.co_filename, code.co_firstlineno, line)
 
 
-def _closure_values(func):
-    values = {}
+def _closure_cells(func):
+    """name -> cell for the function's free variables that have a value."""
+    cells = {}
     for name, cell in zip(func.__code__.co_freevars, func.__closure__ or ()):
         try:
-            values[name] = cell.cell_contents
+            _ = cell.cell_contents
         except ValueError:  # an empty cell: the name is assigned later in the outer function
-            pass
-    return values
+            continue
+        cells[name] = cell
+    return cells
 
 
 def _local_names(node):

@@ -88,13 +88,10 @@ def build_gradient(func, wrt_names, verbose=0):
     source, functions, lines = compile_units(units, shared, f"gradient of {func.__qualname__}")
     if verbose:
         print(source)
-    dependencies = {(id(g), n): (g, n, v) for deps in [parsed.dependencies] + program.dependencies
-                    for g, n, v in deps}
+    dependencies = {(d.kind, id(d.container), d.key): d
+                    for deps in [parsed.dependencies] + program.dependencies for d in deps}
     main_name = units[0].node.name  # `name`, unless it clashed with a name of the user's
     return Built(source, functions[main_name], lines, list(dependencies.values()))
-
-
-_MISSING = object()
 
 
 class Built:
@@ -106,11 +103,8 @@ class Built:
         self.dependencies = dependencies
 
     def is_current(self):
-        """False if a global function or module the transform resolved has been rebound since."""
-        for namespace, name, value in self.dependencies:
-            if namespace.get(name, _MISSING) is not value:
-                return False
-        return True
+        """False if a function or module the transform resolved has been rebound since."""
+        return all(dependency.holds() for dependency in self.dependencies)
 
     def __iter__(self):  # (source, function), for callers that unpack
         return iter((self.source, self.function))

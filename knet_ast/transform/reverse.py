@@ -162,7 +162,9 @@ class Reverse:
         if (isinstance(grad, gast.Call) and isinstance(grad.func, gast.Name)
                 and grad.func.id == "unbroadcast" and isinstance(grad.args[1], gast.Name)
                 and self.same_shape(grad.args[1].id, target)):
-            return grad.args[0]
+            inner = grad.args[0]
+            inner.knet_template = True
+            return inner
         return grad
 
     def reverse_subscript(self, stmt, target, op, dy, out):

@@ -2,7 +2,8 @@
 
 A union-find over SSA names: an elementwise primitive (registry.ELEMENTWISE)
 whose array operands all share a shape gives its output that shape (number
-constants do not count), and a copy shares its source's shape. Names assigned
+constants do not count), a copy shares its source's shape, and full
+reductions (`np.sum(x)`, `x.mean()`) share the scalar shape. Names assigned
 more than once (loop versions, branch merges) stay alone: their shape may
 change from one iteration to the next.
 """
@@ -25,6 +26,8 @@ class SameShape:
                 continue
             if op.kind == "copy" and op.inputs[0] in single:
                 self._union(target, op.inputs[0])
+            elif op.kind == "rule" and _is_full_reduction(op):
+                self._union(target, SCALAR)
             elif op.kind == "rule" and _is_elementwise(op.rule.key):
                 operands = _operands(op)
                 if operands is not None and operands <= single and len(
@@ -43,6 +46,22 @@ class SameShape:
 
     def _union(self, a, b):
         self.parent[self._find(a)] = self._find(b)
+
+
+SCALAR = "<scalar>"  # the class of 0-d results: np.sum(x), x.mean(), ...
+
+
+def _is_full_reduction(op):
+    """np.sum(x) and friends with no axis and no keepdims: the result is a scalar."""
+    if _key_name(op.rule.key) not in registry.REDUCTIONS:
+        return False
+    axis, keepdims = op.bound.get("axis"), op.bound.get("keepdims")
+    return (isinstance(axis, gast.Constant) and axis.value is None
+            and (keepdims is None or isinstance(keepdims, gast.Constant) and not keepdims.value))
+
+
+def _key_name(key):
+    return key[1] if isinstance(key, tuple) else getattr(key, "__name__", None)
 
 
 def _is_elementwise(key):

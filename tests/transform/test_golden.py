@@ -75,7 +75,7 @@ def test_straight_line_gradient_needs_no_tape():
             # reverse sweep
             dresult = seed_gradient(result)
             # line 14: return np.sum(h)
-            dh = unreduce(dresult, h, None, False)
+            dh = unreduce(dresult, h)
             # line 13: h = np.tanh(x @ w[0] + w[1])
             dx_at_w0_plus_w1 = dh * (1 - h * h)
             dx_at_w0 = unbroadcast(dx_at_w0_plus_w1, x_at_w0)
@@ -104,7 +104,7 @@ def test_loop_pushes_once_per_iteration_and_counts_trips():
             # reverse sweep
             dresult = seed_gradient(result)
             # line 20: return np.sum(x)
-            dx_1 = unreduce(dresult, x_1, None, False)
+            dx_1 = unreduce(dresult, x_1)
             # line 18: for i in range(n):
             for _ in range(n_i):
                 x_1 = _tape.pop()
