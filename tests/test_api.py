@@ -1,4 +1,6 @@
 """The public API: grad, gradloss, wrt, the decorator forms, caching, .source, user rules."""
+import types
+
 import numpy as np
 import pytest
 from checkgrad import check_grad
@@ -222,3 +224,52 @@ def test_rebinding_a_global_function_rebuilds_the_gradient():
         check_grad(_uses_rebindable_globals, x)
     finally:
         ACTIVATION, HELPER = np.tanh, _double
+
+
+CONFIG = types.SimpleNamespace(activation=np.tanh)
+
+
+def _uses_config_attribute(x):
+    return np.sum(CONFIG.activation(x))
+
+
+def _closure_over_activation():
+    activation = np.tanh
+
+    def loss(x):
+        return np.sum(activation(x))
+
+    def rebind(fn):
+        nonlocal activation
+        activation = fn
+    return loss, rebind
+
+
+def test_rebinding_an_attribute_or_closure_function_rebuilds_the_gradient():
+    x = rng.standard_normal(3)
+    g = knet.grad(_uses_config_attribute)
+    check_grad(_uses_config_attribute, x, grad=g)
+    CONFIG.activation = np.sin
+    try:
+        check_grad(_uses_config_attribute, x, grad=g)
+    finally:
+        CONFIG.activation = np.tanh
+    loss_fn, rebind = _closure_over_activation()
+    g = knet.grad(loss_fn)
+    check_grad(loss_fn, x, grad=g)
+    rebind(np.sin)
+    check_grad(loss_fn, x, grad=g)
+
+
+def _half_sum(w):
+    return np.sum(w * 0.5)
+
+
+def test_integer_arrays_get_float_gradients():
+    dw = knet.grad(_half_sum)(np.array([1, 2, 3]))
+    assert dw.dtype == np.float64 and np.allclose(dw, 0.5)
+
+
+def test_a_rule_cannot_differentiate_a_star_parameter():
+    with pytest.raises(ValueError, match=r"\*xs"):
+        knet.defgrad(_half_sum, "*xs", xs="[dy, dy]")
