@@ -19,6 +19,7 @@ import types
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from .nodes import assign, at, load
 from .parse import UNRESOLVED
 
 _CALL_LIKE = (gast.Call, gast.IfExp, gast.Lambda, gast.ListComp, gast.DictComp, gast.SetComp,
@@ -43,7 +44,7 @@ class ANF:
         if isinstance(target, gast.Name):
             value = self.simple(node.value, out, node, target=target.id)
             if value is not None:
-                out.append(_at(_assign(target.id, value), node))
+                out.append(at(assign(target.id, value), node))
             return
         if isinstance(target, gast.Subscript):
             target.value = self.atom(target.value, out, node)
@@ -56,7 +57,7 @@ class ANF:
     def stmt_Expr(self, node, out):
         value = self.simple(node.value, out, node)
         if value is not None and not isinstance(value, (gast.Name, gast.Constant)):
-            out.append(_at(gast.Expr(value=value), node))
+            out.append(at(gast.Expr(value=value), node))
 
     def stmt_Return(self, node, out):
         value = node.value if node.value is not None else gast.Constant(value=None, kind=None)
@@ -90,8 +91,8 @@ class ANF:
         if _is_atom(value):
             return value
         name = self.namer.fresh(hint) if hint else self.namer.for_expr(value, self._is_module)
-        out.append(_at(_assign(name, value), stmt))
-        return _load(name)
+        out.append(at(assign(name, value), stmt))
+        return load(name)
 
     def simple(self, expr, out, stmt, target=None):
         """`expr` as one operation on atoms (statements for its operands go to `out`).
@@ -179,14 +180,14 @@ class ANF:
         body, orelse = [], []
         body_value = self.simple(expr.body, body, stmt, target=name)
         if body_value is not None:
-            body.append(_at(_assign(name, body_value), stmt))
+            body.append(at(assign(name, body_value), stmt))
         else_value = self.simple(expr.orelse, orelse, stmt, target=name)
         if else_value is not None:
-            orelse.append(_at(_assign(name, else_value), stmt))
-        out.append(_at(gast.If(test=test, body=body, orelse=orelse), stmt))
+            orelse.append(at(assign(name, else_value), stmt))
+        out.append(at(gast.If(test=test, body=body, orelse=orelse), stmt))
         if target is not None:
             return None
-        return _load(name)
+        return load(name)
 
     def _static(self, expr):
         """True for module attributes (`np.pi`, `np.linalg.norm`) resolvable at build time."""
@@ -245,14 +246,3 @@ def _is_atom(expr):
             and isinstance(expr.operand, gast.Constant))
 
 
-def _load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
-
-
-def _assign(name, value):
-    return gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
-                                          type_comment=None)], value=value, type_comment=None)
-
-
-def _at(new, old):
-    return gast.copy_location(new, old)

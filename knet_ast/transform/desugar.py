@@ -9,6 +9,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from .calls import may_alias, shared_names
+from .nodes import at, load, store
 
 
 class Desugar(gast.NodeTransformer):
@@ -42,24 +43,24 @@ class Desugar(gast.NodeTransformer):
     def visit_AnnAssign(self, node):
         if node.value is None:
             return None
-        return self.visit(_at(gast.Assign(targets=[node.target], value=node.value,
+        return self.visit(at(gast.Assign(targets=[node.target], value=node.value,
                                           type_comment=None), node))
 
     def visit_AugAssign(self, node):
         """`s += e` becomes `s = s + e`; where `s` may share its array, a run-time check refuses
         the in-place update NumPy would do (it would change the other name too)."""
-        load = _as_load(node.target)
-        value = _at(gast.BinOp(left=load, op=node.op, right=node.value), node)
+        current = _as_load(node.target)
+        value = at(gast.BinOp(left=current, op=node.op, right=node.value), node)
         check = []
         if isinstance(node.target, gast.Name) and node.target.id in self.shared:
             name = node.target.id
-            func = _name("refuse_shared_inplace", gast.Load())
+            func = load("refuse_shared_inplace")
             func.knet_ref = True
-            check = [_at(gast.Expr(value=gast.Call(
+            check = [at(gast.Expr(value=gast.Call(
                 func=func,
-                args=[_name(name, gast.Load()), gast.Constant(value=name, kind=None)],
+                args=[load(name), gast.Constant(value=name, kind=None)],
                 keywords=[])), node)]
-        result = self.visit(_at(gast.Assign(targets=[node.target], value=value,
+        result = self.visit(at(gast.Assign(targets=[node.target], value=value,
                                             type_comment=None), node))
         return check + (result if isinstance(result, list) else [result])
 
@@ -80,7 +81,7 @@ class Desugar(gast.NodeTransformer):
         if len(targets) == 1 and _parallel(targets[0], value):
             return self._parallel(targets[0], value, node)
         tmp = self.namer.fresh("unpacked" if len(targets) == 1 else "value")
-        out = [_at(gast.Assign(targets=[_name(tmp, gast.Store())], value=value,
+        out = [at(gast.Assign(targets=[store(tmp)], value=value,
                                type_comment=None), node)]
         for target in targets:
             out.extend(self._unpack(target, tmp, node))
@@ -96,12 +97,12 @@ class Desugar(gast.NodeTransformer):
             temps = []
             for elt_target, elt_value in pairs:
                 tmp = self.namer.fresh(_hint(elt_target))
-                out.append(_at(gast.Assign(targets=[_name(tmp, gast.Store())], value=elt_value,
+                out.append(at(gast.Assign(targets=[store(tmp)], value=elt_value,
                                            type_comment=None), node))
-                temps.append(_name(tmp, gast.Load()))
+                temps.append(load(tmp))
             pairs = list(zip(target.elts, temps))
         for elt_target, elt_value in pairs:
-            result = self.visit(_at(gast.Assign(targets=[elt_target], value=elt_value,
+            result = self.visit(at(gast.Assign(targets=[elt_target], value=elt_value,
                                                 type_comment=None), node))
             out.extend(result if isinstance(result, list) else [result])
         return out
@@ -110,19 +111,19 @@ class Desugar(gast.NodeTransformer):
         if isinstance(target, (gast.Tuple, gast.List)):
             out = []
             for i, elt in enumerate(target.elts):
-                item = _at(gast.Subscript(value=_name(source, gast.Load()),
+                item = at(gast.Subscript(value=load(source),
                                           slice=gast.Constant(value=i, kind=None),
                                           ctx=gast.Load()), node)
                 if isinstance(elt, (gast.Tuple, gast.List)):
                     tmp = self.namer.fresh(f"{source}_{i}")
-                    out.append(_at(gast.Assign(targets=[_name(tmp, gast.Store())], value=item,
+                    out.append(at(gast.Assign(targets=[store(tmp)], value=item,
                                                type_comment=None), node))
                     out.extend(self._unpack(elt, tmp, node))
                 else:
-                    out.append(_at(gast.Assign(targets=[elt], value=item, type_comment=None),
+                    out.append(at(gast.Assign(targets=[elt], value=item, type_comment=None),
                                    node))
             return out
-        return [_at(gast.Assign(targets=[target], value=_name(source, gast.Load()),
+        return [at(gast.Assign(targets=[target], value=load(source),
                                 type_comment=None), node)]
 
     def visit_For(self, node):
@@ -141,13 +142,13 @@ class Desugar(gast.NodeTransformer):
                                         "a loop target must be a name or a tuple of names")
             tmp = self.namer.fresh("item")
             unpack = self._unpack(node.target, tmp, node)
-            node.target = _name(tmp, gast.Store())
+            node.target = store(tmp)
             node.body = unpack + node.body
         return [node] + orelse
 
     def visit_If(self, node):
         before = set(self.shared)
-        node.body = self._block(node.body) or [_at(gast.Pass(), node)]
+        node.body = self._block(node.body) or [at(gast.Pass(), node)]
         after_body, self.shared = self.shared, before
         node.orelse = self._block(node.orelse)
         self.shared |= after_body  # shared on either path
@@ -183,10 +184,3 @@ def _as_load(target):
         return gast.Attribute(value=target.value, attr=target.attr, ctx=gast.Load())
     raise TypeError(target)
 
-
-def _name(name, ctx):
-    return gast.Name(id=name, ctx=ctx, annotation=None, type_comment=None)
-
-
-def _at(new, old):
-    return gast.copy_location(new, old)

@@ -20,7 +20,9 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from ..primitives import registry
+from . import nodes
 from .names import loads, stores
+from .nodes import assign, assign_tuple, load, none, store
 from .parse import param_names
 from .shapes import SameShape
 
@@ -60,15 +62,15 @@ class Reverse:
         name, state = self.d(primal), self.state.get(primal, UNDEF)
         self.touched.add(primal)
         if state == UNDEF:
-            self.emit(primal, _assign(name, expr), out)
+            self.emit(primal, assign(name, expr), out)
             self.state[primal] = MAYBE if maybe else DEF
             return
         if state == DEF and not maybe and self.kind.get(primal):
-            total = gast.BinOp(left=_load(name), op=gast.Add(), right=expr)
+            total = gast.BinOp(left=load(name), op=gast.Add(), right=expr)
             total.knet_template = True  # `dx + -g` may read `dx - g`
-            self.emit(primal, _assign(name, total), out)
+            self.emit(primal, assign(name, total), out)
         else:
-            self.emit(primal, _assign(name, _call("add_grad", _load(name), expr)), out)
+            self.emit(primal, assign(name, _call("add_grad", load(name), expr)), out)
         self.state[primal] = MAYBE if (state == MAYBE and maybe) else DEF
 
     def emit(self, primal, stmt, out):
@@ -80,7 +82,7 @@ class Reverse:
         """
         if primal in self.dead_at_entry:
             self.guarded_loop = True
-            stmt = gast.If(test=gast.Compare(left=_load(self.step_var), ops=[gast.Gt()],
+            stmt = gast.If(test=gast.Compare(left=load(self.step_var), ops=[gast.Gt()],
                                              comparators=[gast.Constant(value=0, kind=None)]),
                            body=[stmt], orelse=[])
         out.append(stmt)
@@ -138,14 +140,14 @@ class Reverse:
             fwd = [self._helper_forward(stmt, op)]
         rev = []
         if state != UNDEF and op.differentiable:
-            dy = _load(self.d(target))
+            dy = load(self.d(target))
             if op.kind == "copy":
                 source = op.inputs[0]
                 if source in self.active:
                     self.contribute(source, dy, rev, maybe=state == MAYBE)
             else:
                 if state == MAYBE:
-                    rev.append(_assign(self.d(target), _call("zeros_if_none", dy, _load(target))))
+                    rev.append(assign(self.d(target), _call("zeros_if_none", dy, load(target))))
                 getattr(self, "reverse_" + op.kind)(stmt, target, op, dy, rev)
         self.consume(target)
         return fwd, rev
@@ -154,7 +156,7 @@ class Reverse:
         for param in op.rule.templates:
             value = op.bound[param]
             if isinstance(value, gast.Name) and value.id in self.active:
-                grad = op.rule.gradient(param, op.bound, _load(target), dy)
+                grad = op.rule.gradient(param, op.bound, load(target), dy)
                 self.contribute(value.id, self._without_unbroadcast(grad, target), out)
 
     def _without_unbroadcast(self, grad, target):
@@ -179,8 +181,8 @@ class Reverse:
         if base not in self.active:
             return
         name = self.d(base)
-        current = _load(name) if self.state.get(base, UNDEF) != UNDEF else _none()
-        self.emit(base, _assign(name, _call(helper, current, _load(base), key, dy)), out)
+        current = load(name) if self.state.get(base, UNDEF) != UNDEF else none()
+        self.emit(base, assign(name, _call(helper, current, load(base), key, dy)), out)
         self.state[base] = DEF
         self.touched.add(base)
 
@@ -192,7 +194,7 @@ class Reverse:
             pairs = [(gast.Constant(value=i, kind=None), e) for i, e in enumerate(value.elts)]
         for key, elt in pairs:
             if isinstance(elt, gast.Name) and elt.id in self.active:
-                self.contribute(elt.id, _call("grad_item", dy, key, _load(elt.id)), out)
+                self.contribute(elt.id, _call("grad_item", dy, key, load(elt.id)), out)
 
     def reverse_helper(self, stmt, target, op, dy, out):
         spec, args = self._helper_spec(stmt, op)
@@ -208,13 +210,13 @@ class Reverse:
                 part = self.namer.fresh(f"{self.d(arg)}_part")
                 targets.append(part)
                 after.append((arg, part))
-        call = gast.Call(func=_ref(spec.bwd), args=[_load(self.tape), dy], keywords=[])
+        call = gast.Call(func=_ref(spec.bwd), args=[load(self.tape), dy], keywords=[])
         if len(targets) == 1:
-            out.append(_assign(targets[0], call))
+            out.append(assign(targets[0], call))
         else:
-            out.append(_assign_tuple(targets, call))
+            out.append(assign_tuple(targets, call))
         for arg, part in after:
-            self.contribute(arg, _load(part), out)
+            self.contribute(arg, load(part), out)
 
     def _helper_spec(self, stmt, op):
         if id(stmt) not in self.helper_specs:
@@ -228,9 +230,9 @@ class Reverse:
         spec, _ = self._helper_spec(stmt, op)
         self.uses_tape = True
         call = stmt.value
-        new_call = gast.Call(func=_ref(spec.fwd), args=[_load(self.tape)] + list(call.args),
+        new_call = gast.Call(func=_ref(spec.fwd), args=[load(self.tape)] + list(call.args),
                              keywords=call.keywords)
-        return gast.copy_location(_assign(stmt.targets[0].id, new_call), stmt)
+        return gast.copy_location(assign(stmt.targets[0].id, new_call), stmt)
 
     # --- loops ---
     def for_loop(self, node):
@@ -262,9 +264,9 @@ class Reverse:
         if not body_rev:
             self.state = start
             return [_loop(node, body_fwd)], []
-        inits = [_assign(self.d(p), _none()) for p in sorted(touched)
+        inits = [assign(self.d(p), none()) for p in sorted(touched)
                  if start.get(p, UNDEF) == UNDEF and entry[p] != UNDEF]
-        fixups = [_assign(self.d(p), _none()) for p in sorted(touched)
+        fixups = [assign(self.d(p), none()) for p in sorted(touched)
                   if end.get(p, UNDEF) == UNDEF and entry[p] != UNDEF]
         self.state = dict(start, **{p: entry[p] for p in touched})
 
@@ -273,17 +275,17 @@ class Reverse:
         main = [s for s in body_fwd if not getattr(s, "loop_carry", False)]
         needs = sorted(_freeloads(body_rev) & (stores(body_fwd) | {node.target.id}))
         body = main + self._push(needs) + carries + [_increment(counter)]
-        fwd = [_assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
+        fwd = [assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
         if guarded:  # count down, so that the last reverse step is step 0
             target = step_var
-            steps = _call("range", gast.BinOp(left=_load(counter), op=gast.Sub(),
+            steps = _call("range", gast.BinOp(left=load(counter), op=gast.Sub(),
                                                    right=gast.Constant(value=1, kind=None)),
                                gast.Constant(value=-1, kind=None), gast.Constant(value=-1, kind=None))
         else:
             if self.loop_var is None:
                 self.loop_var = self.namer.fresh("_")
-            target, steps = self.loop_var, _call("range", _load(counter))
-        rev_loop = gast.For(target=_store(target), iter=steps,
+            target, steps = self.loop_var, _call("range", load(counter))
+        rev_loop = gast.For(target=store(target), iter=steps,
                             body=self._pop(needs) + body_rev + fixups, orelse=[],
                             type_comment=None)
         return fwd, inits + [rev_loop]
@@ -305,9 +307,9 @@ class Reverse:
                 self.state[p] = a
                 continue
             if a == UNDEF:
-                fix_a.append(_assign(self.d(p), _none()))
+                fix_a.append(assign(self.d(p), none()))
             if b == UNDEF:
-                fix_b.append(_assign(self.d(p), _none()))
+                fix_b.append(assign(self.d(p), none()))
             self.state[p] = MAYBE
         if not (ra or rb or fix_a or fix_b):
             return [_branch(node, fa, fb)], []
@@ -325,18 +327,18 @@ class Reverse:
         if not names:
             return []
         self.uses_tape = True
-        value = _load(names[0]) if len(names) == 1 else gast.Tuple(
-            elts=[_load(n) for n in names], ctx=gast.Load())
+        value = load(names[0]) if len(names) == 1 else gast.Tuple(
+            elts=[load(n) for n in names], ctx=gast.Load())
         return [gast.Expr(value=gast.Call(
-            func=gast.Attribute(value=_load(self.tape), attr="append", ctx=gast.Load()),
+            func=gast.Attribute(value=load(self.tape), attr="append", ctx=gast.Load()),
             args=[value], keywords=[]))]
 
     def _pop(self, names):
         if not names:
             return []
-        pop = gast.Call(func=gast.Attribute(value=_load(self.tape), attr="pop", ctx=gast.Load()),
+        pop = gast.Call(func=gast.Attribute(value=load(self.tape), attr="pop", ctx=gast.Load()),
                         args=[], keywords=[])
-        return [_assign(names[0], pop) if len(names) == 1 else _assign_tuple(names, pop)]
+        return [assign(names[0], pop) if len(names) == 1 else assign_tuple(names, pop)]
 
     # --- whole functions ---
     def _seeded_body(self):
@@ -352,15 +354,15 @@ class Reverse:
         d_result = self.d(result.id) if isinstance(result, gast.Name) else None
         fwd, rev, result = self._seeded_body()
         seed = _call("seed_gradient", result)
-        seed_stmt = _assign(d_result, seed) if d_result else gast.Expr(value=seed)
+        seed_stmt = assign(d_result, seed) if d_result else gast.Expr(value=seed)
         if isinstance(result, gast.Name) and result.id in stores(rev):  # a pop rebinds it
             value = self.namer.fresh("value")
-            fwd.append(_assign(value, result))
-            result = _load(value)
-        grads = [_call("finalize_grad", self._adjoint_or_none(w), _load(w)) for w in wrt_names]
+            fwd.append(assign(value, result))
+            result = load(value)
+        grads = [_call("finalize_grad", self._adjoint_ornone(w), load(w)) for w in wrt_names]
         grad_value = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
         ret = gast.Return(value=gast.Tuple(elts=[result, grad_value], ctx=gast.Load()))
-        tape = [_assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
+        tape = [assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
         body = tape + fwd + [_comment("reverse sweep"), seed_stmt] + rev + [ret]
         return _function(name, self.parsed.node.args, body)
 
@@ -376,29 +378,29 @@ class Reverse:
         params = set(param_names(self.parsed.node))
         needs = sorted(_freeloads(rev_body) & (stores(fwd) | params))
         args = self.parsed.node.args
-        tape = [_param(self.tape)]
+        tape = [nodes.param(self.tape)]
         posonly = tape + list(args.posonlyargs) if args.posonlyargs else []
         fwd_args = gast.arguments(args=(tape if not posonly else []) + list(args.args),
                                   posonlyargs=posonly, vararg=args.vararg,
                                   kwonlyargs=args.kwonlyargs, kw_defaults=args.kw_defaults,
                                   kwarg=args.kwarg, defaults=args.defaults)
         fwd_def = _function(spec.fwd, fwd_args, fwd + self._push(needs) + [gast.Return(value=result)])
-        bwd_args = gast.arguments(args=[_param(self.tape), _param(d_result)], posonlyargs=[],
+        bwd_args = gast.arguments(args=[nodes.param(self.tape), nodes.param(d_result)], posonlyargs=[],
                                   vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                                   defaults=[])
         bwd_def = _function(spec.bwd, bwd_args, self._pop(needs) + rev_body)
         return fwd_def, bwd_def
 
-    def _adjoint_or_none(self, primal):
-        return _none() if self.state.get(primal, UNDEF) == UNDEF else _load(self.d(primal))
+    def _adjoint_ornone(self, primal):
+        return none() if self.state.get(primal, UNDEF) == UNDEF else load(self.d(primal))
 
     def _concrete_adjoint(self, primal):
         state = self.state.get(primal, UNDEF)
         if state == DEF:
-            return _load(self.d(primal))
+            return load(self.d(primal))
         if state == MAYBE:
-            return _call("zeros_if_none", _load(self.d(primal)), _load(primal))
-        return _call("zeros_like_grad", _load(primal))
+            return _call("zeros_if_none", load(self.d(primal)), load(primal))
+        return _call("zeros_like_grad", load(primal))
 
 
 def _tag(stmts, line):
@@ -488,35 +490,10 @@ def _freeloads(stmts, bound=frozenset()):
 
 
 # --- helpers: building gast nodes ---
-def _load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
-
-
-def _store(name):
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
-
-
-def _param(name):
-    return gast.Name(id=name, ctx=gast.Param(), annotation=None, type_comment=None)
-
-
-def _none():
-    return gast.Constant(value=None, kind=None)
-
-
-def _assign(name, value):
-    return gast.Assign(targets=[_store(name)], value=value, type_comment=None)
-
-
-def _assign_tuple(names, value):
-    return gast.Assign(targets=[gast.Tuple(elts=[_store(n) for n in names], ctx=gast.Store())],
-                       value=value, type_comment=None)
-
-
 def _ref(name):
     """A name that refers to knet_ast's own objects (runtime helpers, generated functions):
     emit renames it if the user's code uses the same name for something else."""
-    node = _load(name)
+    node = load(name)
     node.knet_ref = True
     return node
 
@@ -538,7 +515,7 @@ def _branch(like, body, orelse):
 
 
 def _increment(name):
-    return gast.AugAssign(target=_store(name), op=gast.Add(),
+    return gast.AugAssign(target=store(name), op=gast.Add(),
                           value=gast.Constant(value=1, kind=None))
 
 
@@ -554,7 +531,7 @@ def _function(name, args, body):
 def _index_value(slice_):
     """An index expression as a value: `a:b` becomes slice(a, b)."""
     if isinstance(slice_, gast.Slice):
-        parts = [getattr(slice_, p) or _none() for p in ("lower", "upper", "step")]
+        parts = [getattr(slice_, p) or none() for p in ("lower", "upper", "step")]
         return gast.Call(func=_ref("slice"), args=parts, keywords=[])
     if isinstance(slice_, gast.Tuple):
         return gast.Tuple(elts=[_index_value(e) for e in slice_.elts], ctx=gast.Load())

@@ -15,6 +15,7 @@ reverse pass; everything else is simply kept in locals.
 import gast
 
 from .names import loads, stores
+from .nodes import assign, load, none
 from .parse import param_names
 
 
@@ -147,10 +148,6 @@ def _upward_exposed(stmts, killed=frozenset()):
     return exposed
 
 
-def _copy(target, source, at):
+def _copy(target, source, where):
     """`target = source`, or `target = None` when source is None."""
-    value = gast.Constant(value=None, kind=None) if source is None else gast.Name(
-        id=source, ctx=gast.Load(), annotation=None, type_comment=None)
-    node = gast.Assign(targets=[gast.Name(id=target, ctx=gast.Store(), annotation=None,
-                                          type_comment=None)], value=value, type_comment=None)
-    return gast.copy_location(node, at)
+    return gast.copy_location(assign(target, none() if source is None else load(source)), where)
