@@ -24,10 +24,10 @@ for fn in (np.max, np.amax, np.min, np.amin):
     defgrad(fn, _MAX, namespace=_EXTREMUM,
             a="unreduce(dy, a, axis, keepdims) * extremum_share(a, y, axis, keepdims)")
 
-defmethod("sum", "self, axis=None, dtype=None, out=None, keepdims=False",
+defmethod("sum", _SUM.replace("a,", "self,", 1),
           self="unreduce(dy, self, axis, keepdims)")
-defmethod("mean", "self, axis=None, dtype=None, out=None, keepdims=False",
+defmethod("mean", _SUM.replace("a,", "self,", 1),
           self="unreduce(dy, self, axis, keepdims) * reduced_fraction(y, self)")
 for name in ("max", "min"):
-    defmethod(name, "self, axis=None, out=None, keepdims=False", namespace=_EXTREMUM,
+    defmethod(name, _MAX.replace("a,", "self,", 1), namespace=_EXTREMUM,
               self="unreduce(dy, self, axis, keepdims) * extremum_share(self, y, axis, keepdims)")

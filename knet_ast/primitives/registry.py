@@ -4,7 +4,7 @@ A rule is a template per differentiable parameter, an expression in the
 parameter names, `y` (the output) and `dy` (its incoming gradient):
 
     defgrad(np.exp, "x", x="dy * y")
-    defgrad(np.maximum, "x1, x2", x1="unbroadcast(dy * (x1 >= x2), x1)", ...)
+    defgrad(np.log, "x", x="dy / x")
 
 The transformer binds the call's arguments to the signature and inlines the
 template into the generated source, so `print(g.source)` shows the math.

@@ -1,4 +1,5 @@
-"""Shape functions: reshape, transpose, ravel, squeeze, astype, copy, and the .T attribute."""
+"""Shape and assembly: reshape, transpose, ravel, squeeze, astype, copy, .T, moveaxis, stack,
+concatenate, np.array, builtin sum; and the non-differentiable shape queries and constructors."""
 import numpy as np
 
 from ..runtime.accumulate import unbroadcast, unreduce

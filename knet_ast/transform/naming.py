@@ -27,9 +27,6 @@ class Namer:
     def __init__(self, taken=()):
         self.taken = set(taken) | set(dir(builtins))  # never shadow len, list, range, ...
 
-    def reserve(self, name):
-        self.taken.add(name)
-
     def fresh(self, base):
         base = _identifier(base)
         if base not in self.taken:

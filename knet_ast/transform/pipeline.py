@@ -6,6 +6,8 @@
 every helper f calls with a differentiated argument (each helper once per set
 of differentiated parameters, which also makes recursion terminate).
 """
+import dataclasses
+
 import gast
 
 from ..primitives import registry
@@ -35,9 +37,13 @@ def prepare(func, active_params, verbose=0):
     return activity(parsed, active_params)
 
 
+@dataclasses.dataclass
 class Spec:
-    def __init__(self, func, params, fwd, bwd):
-        self.func, self.params, self.fwd, self.bwd = func, params, fwd, bwd
+    """A helper specialised for a set of differentiated parameters, and its two functions."""
+    func: object
+    params: tuple
+    fwd: str
+    bwd: str
 
 
 class Program:
@@ -105,9 +111,6 @@ class Built:
     def is_current(self):
         """False if a function or module the transform resolved has been rebound since."""
         return all(dependency.holds() for dependency in self.dependencies)
-
-    def __iter__(self):  # (source, function), for callers that unpack
-        return iter((self.source, self.function))
 
     def user_location(self, traceback):
         """(file, line) in the user's code of the innermost generated frame of `traceback`."""

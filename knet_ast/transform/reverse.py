@@ -43,7 +43,7 @@ class Reverse:
         self.touched = set()
         self.loop_depth = 0
         self.uses_tape = False
-        self.kind = _array_kinds(parsed)
+        self.array_valued = _array_valued(parsed)
         self.same_shape = SameShape(parsed.activity, param_names(parsed.node))
         self.helper_specs = {}
         self.loop_var = None
@@ -65,7 +65,7 @@ class Reverse:
             self.emit(primal, assign(name, expr), out)
             self.state[primal] = MAYBE if maybe else DEF
             return
-        if state == DEF and not maybe and self.kind.get(primal):
+        if state == DEF and not maybe and primal in self.array_valued:
             total = gast.BinOp(left=load(name), op=gast.Add(), right=expr)
             total.knet_template = True  # `dx + -g` may read `dx - g`
             self.emit(primal, assign(name, total), out)
@@ -444,7 +444,7 @@ def _bind_helper_args(parsed, stmt, func):
     return {p.name: bound[p.name] for p in params if p.name in bound}
 
 
-def _array_kinds(parsed):
+def _array_valued(parsed):
     """Names whose adjoint is certainly an array or number (never a container)."""
     activity = parsed.activity
     container_like = set()
@@ -456,9 +456,9 @@ def _array_kinds(parsed):
             container_like.update(_name_of(op.bound[p]) for p in op.rule.sequences)
             if op.rule.key == registry.CONCAT:
                 container_like.add(target)
-    return {target: True for _, target, op in activity.assigns
+    return {target for _, target, op in activity.assigns
             if op.kind == "rule" and target not in container_like} | \
-        {p: True for p in param_names(parsed.node) if p not in container_like}
+        {p for p in param_names(parsed.node) if p not in container_like}
 
 
 def _name_of(expr):
