@@ -273,7 +273,7 @@ class Reverse:
         counter = self.namer.fresh(f"n_{node.target.id}")
         carries = [s for s in body_fwd if getattr(s, "loop_carry", False)]
         main = [s for s in body_fwd if not getattr(s, "loop_carry", False)]
-        needs = sorted(_freeloads(body_rev) & (stores(body_fwd) | {node.target.id}))
+        needs = _needs(body_rev, body_fwd, {node.target.id})
         body = main + self._push(needs) + carries + [_increment(counter)]
         fwd = [assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
         if guarded:  # count down, so that the last reverse step is step 0
@@ -315,8 +315,8 @@ class Reverse:
             return [_branch(node, fa, fb)], []
         push_a = push_b = pop_a = pop_b = []
         if self.pushing:
-            needs_a = sorted(_freeloads(ra + fix_a) & stores(fa))
-            needs_b = sorted(_freeloads(rb + fix_b) & stores(fb))
+            needs_a = _needs(ra + fix_a, fa)
+            needs_b = _needs(rb + fix_b, fb)
             push_a, pop_a = self._push(needs_a), self._pop(needs_a)
             push_b, pop_b = self._push(needs_b), self._pop(needs_b)
         rev = _branch(node, pop_a + ra + fix_a, pop_b + rb + fix_b)
@@ -375,8 +375,7 @@ class Reverse:
         ret = gast.Return(value=grads[0] if len(grads) == 1 else
                           gast.Tuple(elts=grads, ctx=gast.Load()))
         rev_body = rev + [ret]
-        params = set(param_names(self.parsed.node))
-        needs = sorted(_freeloads(rev_body) & (stores(fwd) | params))
+        needs = _needs(rev_body, fwd, param_names(self.parsed.node))
         args = self.parsed.node.args
         tape = [nodes.param(self.tape)]
         posonly = tape + list(args.posonlyargs) if args.posonlyargs else []
@@ -466,7 +465,13 @@ def _name_of(expr):
 
 
 # --- helpers: free variables and stores of generated code ---
-def _freeloads(stmts, bound=frozenset()):
+def _needs(reverse, forward, also=frozenset()):
+    """What a block must push: the values its reverse code reads that its forward code (or
+    `also`: the loop target, the parameters) assigns."""
+    return sorted(_free_loads(reverse) & (stores(forward) | set(also)))
+
+
+def _free_loads(stmts, bound=frozenset()):
     free, bound = set(), set(bound)
     for stmt in stmts:
         if isinstance(stmt, gast.Assign):
@@ -480,10 +485,10 @@ def _freeloads(stmts, bound=frozenset()):
                         free |= loads(t) - bound
         elif isinstance(stmt, gast.For):
             free |= loads(stmt.iter) - bound
-            free |= _freeloads(stmt.body, bound | {stmt.target.id})
+            free |= _free_loads(stmt.body, bound | {stmt.target.id})
         elif isinstance(stmt, gast.If):
             free |= loads(stmt.test) - bound
-            free |= _freeloads(stmt.body, bound) | _freeloads(stmt.orelse, bound)
+            free |= _free_loads(stmt.body, bound) | _free_loads(stmt.orelse, bound)
         else:
             free |= loads(stmt) - bound
     return free
