@@ -100,7 +100,7 @@ class Activity:
         reverse sweep reads; in a loop, the next iteration's write counts too."""
         aliases = self._aliases() if aliases is None else aliases
         for stmt in stmts:
-            if isinstance(stmt, gast.For):
+            if isinstance(stmt, (gast.For, gast.While)):
                 self._check_overwrite_after_use(stmt.body + stmt.body, read, aliases)
                 continue
             if isinstance(stmt, gast.If):

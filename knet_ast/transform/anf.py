@@ -14,6 +14,7 @@ boolean operators stay whole (they carry no gradient), and `a if c else b`
 becomes an `if` statement. Every new statement keeps the line number of the
 user's statement it came from.
 """
+import copy
 import types
 
 import gast
@@ -70,8 +71,21 @@ class ANF:
         node.body = self.block(node.body)
         out.append(node)
 
+    def stmt_While(self, node, out):
+        """`while test:` evaluates `test` before the loop and again at the end of the body."""
+        if _is_test_atom(node.test):
+            node.body = self.block(node.body)
+        else:
+            name = self.namer.fresh("cond")
+            again = copy.deepcopy(node.test)
+            self.stmt_Assign(at(assign(name, node.test), node), out)
+            node.body = self.block(node.body + [at(assign(name, again), node)])
+            node.test = load(name)
+        out.append(node)
+
     def stmt_If(self, node, out):
-        node.test = self.atom(node.test, out, node, hint="cond")
+        if not _is_test_atom(node.test):
+            node.test = self.atom(node.test, out, node, hint="cond")
         node.body = self.block(node.body)
         node.orelse = self.block(node.orelse)
         out.append(node)
@@ -201,6 +215,12 @@ class ANF:
 def anf(parsed):
     parsed.node.body = ANF(parsed).block(parsed.node.body)
     return parsed
+
+
+def _is_test_atom(expr):
+    """A condition kept inline: a name, a constant, or `not name` (the flags of jumps.py)."""
+    return _is_atom(expr) or (isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.Not)
+                              and isinstance(expr.operand, gast.Name))
 
 
 def _is_boolean(expr):

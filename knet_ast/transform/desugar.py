@@ -126,13 +126,16 @@ class Desugar(gast.NodeTransformer):
         return [at(gast.Assign(targets=[target], value=load(source),
                                 type_comment=None), node)]
 
-    def visit_For(self, node):
+    def _share_loop_assignments(self, node):
         for stmt in gast.walk(node):  # what a later iteration shares counts from the start
             if isinstance(stmt, gast.Assign):
                 for target in stmt.targets:
                     if isinstance(target, gast.Name) and may_alias(stmt.value, self.parsed):
                         self.shared.add(target.id)
                     self.shared |= shared_names(stmt.value, self.parsed)
+
+    def visit_For(self, node):
+        self._share_loop_assignments(node)
         node.body = self._block(node.body)
         orelse = self._block(node.orelse)
         node.orelse = []
@@ -144,6 +147,13 @@ class Desugar(gast.NodeTransformer):
             unpack = self._unpack(node.target, tmp, node)
             node.target = store(tmp)
             node.body = unpack + node.body
+        return [node] + orelse
+
+    def visit_While(self, node):
+        self._share_loop_assignments(node)
+        node.body = self._block(node.body)
+        orelse = self._block(node.orelse)  # no `break` here (jumps refuses it with `else:`)
+        node.orelse = []
         return [node] + orelse
 
     def visit_If(self, node):

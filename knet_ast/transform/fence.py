@@ -43,9 +43,6 @@ REJECTED = {
     gast.NamedExpr: ("assignment expressions (`:=`) cannot be differentiated",
                      "Assign on a line of its own."),
     gast.Match: ("`match` statements cannot be differentiated", "Use `if`/`elif`/`else`."),
-    gast.While: ("`while` loops " + _LATER, "Use a `for` loop over range(...) for now."),
-    gast.Break: ("`break` statements " + _LATER, "Compute the trip count first and loop over range(n)."),
-    gast.Continue: ("`continue` statements " + _LATER, "Put the rest of the loop body under an `if`."),
     gast.FunctionDef: ("nested function definitions " + _LATER,
                        "Define the helper at module level and pass what it needs as arguments."),
     gast.Lambda: ("`lambda` expressions " + _LATER, "Define the helper with `def` at module level."),
@@ -73,21 +70,35 @@ def fence(parsed):
             raise parsed.error(UnsupportedSyntaxError, node, "starred assignment targets "
                                "(`a, *rest = ...`) are not supported",
                                "Index the sequence instead: `a = seq[0]; rest = seq[1:]`.")
-    _fence_returns(parsed, func.body)
+        if isinstance(node, (gast.For, gast.While)) and node.orelse and any(
+                isinstance(n, gast.Break) for n in _walk_loop_body(node.body)):
+            raise parsed.error(UnsupportedSyntaxError, node,
+                               "a loop with both `break` and an `else:` clause is not supported",
+                               "Set a flag before `break` and test it after the loop.")
+    if not always_returns(func.body):
+        body = func.body
+        raise parsed.error(UnsupportedSyntaxError, body[-1] if body else func,
+                           "the differentiated function must return a value on every path",
+                           "End every path with `return <value>` (the scalar loss).")
     return parsed
 
 
-def _fence_returns(parsed, body):
-    for stmt in body[:-1]:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Return):
-                raise parsed.error(
-                    UnsupportedSyntaxError, node,
-                    "`return` statements before the end of the function " + _LATER,
-                    "Assign the result to a variable in each branch and return it once, "
-                    "on the last line.")
-    last = body[-1] if body else None
-    if not isinstance(last, gast.Return):
-        raise parsed.error(UnsupportedSyntaxError, last or parsed.node,
-                           "the differentiated function must end with `return <value>`",
-                           "Return the scalar loss on the last line.")
+def always_returns(stmts):
+    """True if every path through `stmts` ends in `return` (or `raise`)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.If):
+        return always_returns(last.body) and always_returns(last.orelse)
+    return any(isinstance(s, (gast.Return, gast.Raise)) for s in stmts)
+
+
+def _walk_loop_body(stmts):
+    """Nodes of a loop body, not entering nested loops (whose `break` is their own)."""
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (gast.For, gast.While, gast.FunctionDef, gast.Lambda)):
+            todo.extend(gast.iter_child_nodes(node))
+

@@ -1,6 +1,6 @@
 """The whole transformation, one pass per line.
 
-    parse -> fence -> desugar -> anf -> ssa -> activity -> reverse -> optimize -> emit
+    parse -> fence -> jumps -> desugar -> anf -> ssa -> activity -> reverse -> optimize -> emit
 
 `build_gradient(f, wrt)` runs it for f and, through `Program.specialize`, for
 every helper f calls with a differentiated argument (each helper once per set
@@ -16,13 +16,14 @@ from .anf import anf
 from .desugar import desugar
 from .emit import Unit, compile_units, render
 from .fence import fence
+from .jumps import jumps
 from .naming import Namer
 from .optimize import optimize
 from .parse import param_names, parse_function
 from .reverse import Reverse
 from .ssa import ssa
 
-PASSES = [("fence", fence), ("desugar", desugar), ("anf", anf), ("ssa", ssa)]
+PASSES = [("fence", fence), ("jumps", jumps), ("desugar", desugar), ("anf", anf), ("ssa", ssa)]
 
 
 def prepare(func, active_params, verbose=0):

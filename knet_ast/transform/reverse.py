@@ -118,7 +118,7 @@ class Reverse:
     def statement(self, stmt):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             return self.assign(stmt)
-        if isinstance(stmt, gast.For):
+        if isinstance(stmt, (gast.For, gast.While)):
             return self.for_loop(stmt)
         if isinstance(stmt, gast.If):
             return self.if_branch(stmt)
@@ -270,11 +270,13 @@ class Reverse:
                   if end.get(p, UNDEF) == UNDEF and entry[p] != UNDEF]
         self.state = dict(start, **{p: entry[p] for p in touched})
 
-        counter = self.namer.fresh(f"n_{node.target.id}")
+        target_names = {node.target.id} if isinstance(node, gast.For) else set()
+        counter = self.namer.fresh(f"n_{node.target.id}" if target_names else "n_iterations")
         carries = [s for s in body_fwd if getattr(s, "loop_carry", False)]
-        main = [s for s in body_fwd if not getattr(s, "loop_carry", False)]
-        needs = _needs(body_rev, body_fwd, {node.target.id})
-        body = main + self._push(needs) + carries + [_increment(counter)]
+        exits = [s for s in body_fwd if getattr(s, "loop_exit", False)]
+        main = [s for s in body_fwd if s not in carries and s not in exits]
+        needs = _needs(body_rev, body_fwd, target_names)
+        body = main + self._push(needs) + carries + [_increment(counter)] + exits
         fwd = [assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
         if guarded:  # count down, so that the last reverse step is step 0
             target = step_var
@@ -486,6 +488,9 @@ def _free_loads(stmts, bound=frozenset()):
         elif isinstance(stmt, gast.For):
             free |= loads(stmt.iter) - bound
             free |= _free_loads(stmt.body, bound | {stmt.target.id})
+        elif isinstance(stmt, gast.While):
+            free |= loads(stmt.test) - bound
+            free |= _free_loads(stmt.body, bound)
         elif isinstance(stmt, gast.If):
             free |= loads(stmt.test) - bound
             free |= _free_loads(stmt.body, bound) | _free_loads(stmt.orelse, bound)
@@ -508,15 +513,20 @@ def _call(runtime_name, *args):
 
 
 def _loop(like, body):
-    """A copy of the for statement `like` with a new body (input trees are never mutated)."""
+    """A copy of the loop `like` with a new body (input trees are never mutated)."""
+    if isinstance(like, gast.While):
+        return gast.copy_location(gast.While(test=like.test, body=body or [gast.Pass()], orelse=[]),
+                                  like)
     return gast.copy_location(gast.For(target=like.target, iter=like.iter,
                                        body=body or [gast.Pass()], orelse=[], type_comment=None),
                               like)
 
 
 def _branch(like, body, orelse):
-    return gast.copy_location(gast.If(test=like.test, body=body or [gast.Pass()],
-                                      orelse=orelse), like)
+    new = gast.copy_location(gast.If(test=like.test, body=body or [gast.Pass()], orelse=orelse),
+                             like)
+    new.loop_exit = getattr(like, "loop_exit", False)
+    return new
 
 
 def _increment(name):

@@ -29,7 +29,7 @@ class SSA:
         out = []
         for k, stmt in enumerate(stmts):
             live_after = loads(stmts[k + 1:]) | set(live_end)
-            if isinstance(stmt, (gast.For, gast.If)):
+            if isinstance(stmt, (gast.For, gast.While, gast.If)):
                 getattr(self, "stmt_" + type(stmt).__name__)(stmt, current, out, live_after)
             else:
                 getattr(self, "stmt_" + type(stmt).__name__, self.stmt_other)(stmt, current, out)
@@ -55,10 +55,15 @@ class SSA:
         out.append(_rename(node, current))
 
     def stmt_For(self, node, current, out, live_after):
-        node.iter = _rename(node.iter, current)
-        target = node.target.id
-        assigned = stores(node.body) | {target}
-        exposed = _upward_exposed(node.body, {target})
+        """Also `while`: its test reads the loop versions, at the head of every iteration."""
+        is_for = isinstance(node, gast.For)
+        if is_for:
+            node.iter = _rename(node.iter, current)
+        target = node.target.id if is_for else None
+        assigned = stores(node.body) | ({target} if is_for else set())
+        exposed = _upward_exposed(node.body, {target} if is_for else set())
+        if not is_for:
+            exposed |= loads(node.test)
         carried = sorted(v for v in assigned if v in exposed or v in live_after)
         loop_names = {}
         node.entry_sources = {}  # loop version -> the value it starts from (None: undefined)
@@ -71,8 +76,11 @@ class SSA:
             node.entry_sources[loop_names[v]] = current.get(v)
             self.defined.update((v, loop_names[v]))
         body_current = dict(current, **loop_names)
-        node.target.id = loop_names[target] if target in loop_names \
-            else self.define(target, body_current)
+        if is_for:
+            node.target.id = loop_names[target] if target in loop_names \
+                else self.define(target, body_current)
+        else:
+            node.test = _rename(node.test, body_current)
         body = self.block(node.body, body_current, exposed | live_after)
         for v in carried:
             if body_current[v] != loop_names[v]:
@@ -83,6 +91,8 @@ class SSA:
         node.body = body
         out.append(node)
         current.update(loop_names)
+
+    stmt_While = stmt_For
 
     def stmt_If(self, node, current, out, live_after):
         node.test = _rename(node.test, current)
@@ -134,6 +144,9 @@ def _upward_exposed(stmts, killed=frozenset()):
         if isinstance(stmt, gast.For):
             exposed |= loads(stmt.iter) - killed
             exposed |= _upward_exposed(stmt.body, killed | {stmt.target.id})
+        elif isinstance(stmt, gast.While):
+            exposed |= loads(stmt.test) - killed
+            exposed |= _upward_exposed(stmt.body, killed)
         elif isinstance(stmt, gast.If):
             exposed |= loads(stmt.test) - killed
             exposed |= _upward_exposed(stmt.body, killed) | _upward_exposed(stmt.orelse, killed)
