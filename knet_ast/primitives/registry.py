@@ -17,7 +17,7 @@ import inspect
 
 import gast
 
-from ..runtime import accumulate, backend, checks
+from ..runtime import accumulate, backend, checks, iteration
 
 RULES = {}
 NONDIFF = set()
@@ -43,6 +43,8 @@ RUNTIME = {
     "zeros_if_none": accumulate.zeros_if_none,
     "seed_gradient": accumulate.seed_gradient,
     "finalize_grad": accumulate.finalize_grad,
+    "as_sequence": iteration.as_sequence,
+    "shape_of": accumulate.shape_of,
     "array_module": backend.array_module,
     "refuse_shared_inplace": checks.refuse_shared_inplace,
 }

@@ -4,6 +4,7 @@ import numpy as np
 
 from ..runtime.accumulate import unbroadcast, unreduce
 from ..runtime.backend import array_module
+from ..runtime.iteration import as_sequence
 from .registry import defattr, defgrad, defmethod, nondiff
 
 
@@ -108,3 +109,5 @@ defgrad(np.asarray, "a, dtype=None, order=None", a="array_grad(dy, a, y)", names
         sequences=["a"])
 defgrad(sum, "iterable, start=0", iterable="sum_items_grad(dy, iterable)", start="unbroadcast(dy, start)",
         namespace=_ASSEMBLY, sequences=["iterable"])
+
+defgrad(as_sequence, "x", x="dy")  # the iterable of a `for` loop: the very object, or its keys

@@ -13,6 +13,38 @@ from ..errors import KnetError, NonScalarOutputError
 from .backend import array_module, is_array
 
 
+class ArrayShape:
+    """What the reverse sweep needs of an array it reads only for its shape: shape, dtype and
+    array module. The tape saves this instead of the array (see `shape_of`)."""
+
+    __slots__ = ("shape", "dtype", "xp")
+
+    def __init__(self, x):
+        self.shape, self.dtype, self.xp = x.shape, x.dtype, array_module(x)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+    def __repr__(self):
+        return f"ArrayShape({self.shape}, {self.dtype})"
+
+
+def shape_of(x):
+    """An array's ArrayShape; anything else (numbers, containers of references) as it is."""
+    return ArrayShape(x) if is_array(x) else x
+
+
+def _zeros(x):
+    if isinstance(x, ArrayShape):
+        return x.xp.zeros(x.shape, x.dtype)
+    return array_module(x).zeros_like(x)
+
+
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""
     if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
@@ -87,8 +119,8 @@ def add_at(da, x, index, g):
         out = dict(da) if da is not None else {}
         out[index] = add_grad(out.get(index), g)
         return out
-    xp = array_module(x)
-    out = xp.zeros_like(x) if da is None else xp.array(da, copy=True)  # da may be a NumPy scalar
+    xp = x.xp if isinstance(x, ArrayShape) else array_module(x)
+    out = _zeros(x) if da is None else xp.array(da, copy=True)  # da may be a NumPy scalar
     if _may_repeat(index):
         xp.add.at(out, index, g)
     else:
@@ -117,8 +149,8 @@ def grad_item(dt, key, x):
 
 def zeros_like_grad(x):
     """A zero adjoint with the structure, shape and dtype of `x`."""
-    if is_array(x):
-        return array_module(x).zeros_like(x)
+    if is_array(x) or isinstance(x, ArrayShape):
+        return _zeros(x)
     if isinstance(x, (list, tuple)):
         return _rebuild(x, [zeros_like_grad(v) for v in x])
     if isinstance(x, dict):

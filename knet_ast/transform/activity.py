@@ -9,7 +9,7 @@ with the user's line.
 """
 import gast
 
-from ..errors import InputMutationError, NoRuleError, UnsupportedSyntaxError
+from ..errors import InputMutationError, NoRuleError
 from .calls import classify, may_alias, shared_names
 from .names import loads
 
@@ -20,7 +20,7 @@ class Activity:
         parsed.sequence_names = _sequence_names(parsed.node.body)
         self.ops = {}      # id(Assign) -> Op
         self.assigns = []  # (stmt, target name, Op)
-        self.loops = []
+        self.loops = []    # loop targets are integers from range(): desugar indexes the rest
         self.others = []
         for stmt in _walk_statements(parsed.node.body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
@@ -29,7 +29,7 @@ class Activity:
                 self.assigns.append((stmt, stmt.targets[0].id, op))
             elif isinstance(stmt, gast.For):
                 self.loops.append(stmt)
-            else:
+            elif not isinstance(stmt, gast.While):
                 self.others.append(stmt)
         self.wrt = set(wrt_names)
         self.varied = self._varied(set(wrt_names))
@@ -44,10 +44,6 @@ class Activity:
                 if target not in varied and op.differentiable and varied & set(op.inputs):
                     varied.add(target)
                     changed = True
-            for loop in self.loops:
-                if loop.target.id not in varied and loads(loop.iter) & varied:
-                    varied.add(loop.target.id)
-                    changed = True
         return varied
 
     def _useful(self, useful):
@@ -58,10 +54,6 @@ class Activity:
                 if target in useful and op.differentiable and not set(op.inputs) <= useful:
                     useful |= set(op.inputs)
                     changed = True
-            for loop in self.loops:
-                if loop.target.id in useful and not loads(loop.iter) <= useful:
-                    useful |= loads(loop.iter)
-                    changed = True
         return useful
 
     def check(self):
@@ -69,12 +61,6 @@ class Activity:
         for stmt, target, op in self.assigns:
             if target in self.active and op.kind == "unknown":
                 raise self._no_rule(stmt, op)
-        for loop in self.loops:
-            if loop.target.id in self.active:
-                raise self.parsed.error(
-                    UnsupportedSyntaxError, loop,
-                    "iterating over a value that carries a gradient is not supported yet",
-                    "Loop over indices instead: `for i in range(len(w)): wi = w[i]`.")
         for stmt in self.others:
             self._check_mutation(stmt)
         for stmt in [s for s, _, _ in self.assigns] + self.others:

@@ -135,19 +135,94 @@ class Desugar(gast.NodeTransformer):
                     self.shared |= shared_names(stmt.value, self.parsed)
 
     def visit_For(self, node):
+        """`for x in xs` becomes `for index in range(len(seq)): x = seq[index]`, so a gradient
+        can flow into `xs`; loops over integer ranges stay as they are."""
         self._share_loop_assignments(node)
         node.body = self._block(node.body)
         orelse = self._block(node.orelse)
         node.orelse = []
-        if not isinstance(node.target, gast.Name):
-            if not isinstance(node.target, (gast.Tuple, gast.List)):
-                raise self.parsed.error(UnsupportedSyntaxError, node,
-                                        "a loop target must be a name or a tuple of names")
-            tmp = self.namer.fresh("item")
-            unpack = self._unpack(node.target, tmp, node)
-            node.target = store(tmp)
-            node.body = unpack + node.body
-        return [node] + orelse
+        if not isinstance(node.target, (gast.Name, gast.Tuple, gast.List)):
+            raise self.parsed.error(UnsupportedSyntaxError, node,
+                                    "a loop target must be a name or a tuple of names")
+        before = []
+        if not _integer_range(node.iter, self.parsed):
+            node.iter, item = self._indexed(node, before)
+        else:
+            if isinstance(node.target, gast.Name):
+                return [node] + orelse
+            item = node.target
+            node.target = store(self.namer.fresh("item"))
+            item = (item, load(node.target.id))
+        target, value = item
+        unpack = self.visit(at(gast.Assign(targets=[target], value=value, type_comment=None), node))
+        node.body = (unpack if isinstance(unpack, list) else [unpack]) + node.body
+        return before + [node] + orelse
+
+    def _indexed(self, node, before):
+        """(new iterable, (loop target, its value)) for a loop over anything but a range."""
+        iterable, target = node.iter, node.target
+        kind = _iteration_kind(iterable, self.parsed)
+        call_args = iterable.args if kind in ("zip", "enumerate", "reversed") else []
+        if kind == "zip":
+            seqs = [self._sequence(a, node, before) for a in call_args]
+            lengths = [_call_builtin("len", load(q)) for q in seqs]
+            stop = lengths[0] if len(lengths) == 1 else _call_builtin("min", *lengths)
+            index = self.namer.fresh("index")
+            node.target = store(index)
+            value = gast.Tuple(elts=[_item(q, index) for q in seqs], ctx=gast.Load())
+            return _call_builtin("range", stop), (target, value)
+        if kind == "enumerate":
+            seq = self._sequence(call_args[0], node, before)
+            start = call_args[1] if len(call_args) > 1 else None
+            named = isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2 and \
+                isinstance(target.elts[0], gast.Name) and start is None
+            index = target.elts[0].id if named else self.namer.fresh("index")
+            length = _call_builtin("len", load(seq))
+            if named:  # `for i, x in enumerate(xs)`: i is the loop index itself
+                node.target = store(index)
+                return _call_builtin("range", length), (target.elts[1], _item(seq, index))
+            count = load(index) if start is None else gast.BinOp(left=load(index), op=gast.Add(),
+                                                                  right=start)
+            value = gast.Tuple(elts=[count, _item(seq, index)], ctx=gast.Load())
+            node.target = store(index)
+            return _call_builtin("range", length), (target, value)
+        index = self.namer.fresh("index")
+        node.target = store(index)
+        if kind == "reversed":
+            seq = self._sequence(call_args[0], node, before)
+            last = gast.BinOp(left=_call_builtin("len", load(seq)), op=gast.Sub(),
+                              right=gast.Constant(value=1, kind=None))
+            minus_one = gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=1, kind=None))
+            return _call_builtin("range", last, minus_one, minus_one), (target, _item(seq, index))
+        if kind in ("items", "values", "keys"):
+            mapping = iterable.func.value
+            if not isinstance(mapping, gast.Name):
+                tmp = self.namer.fresh("mapping")
+                before.append(at(gast.Assign(targets=[store(tmp)], value=mapping, type_comment=None),
+                                 node))
+                mapping = load(tmp)
+            keys = self._sequence(mapping, node, before, hint=f"{mapping.id}_keys")
+            key = _item(keys, index)
+            entry = gast.Subscript(value=load(mapping.id), slice=_item(keys, index), ctx=gast.Load())
+            value = {"keys": key, "values": entry,
+                     "items": gast.Tuple(elts=[key, entry], ctx=gast.Load())}[kind]
+        else:
+            seq = self._sequence(iterable, node, before)
+            value = _item(seq, index)
+        node.target = store(index)
+        seq_name = keys if kind in ("items", "values", "keys") else seq
+        return _call_builtin("range", _call_builtin("len", load(seq_name))), (target, value)
+
+    def _sequence(self, expr, node, before, hint=None):
+        """A new name for `as_sequence(expr)`, assigned before the loop."""
+        if hint is None:
+            hint = f"{expr.id}_seq" if isinstance(expr, gast.Name) else "sequence"
+        name = self.namer.fresh(hint)
+        func = load("as_sequence")
+        func.knet_ref = True
+        call = gast.Call(func=func, args=[expr], keywords=[])
+        before.append(at(gast.Assign(targets=[store(name)], value=call, type_comment=None), node))
+        return name
 
     def visit_While(self, node):
         self._share_loop_assignments(node)
@@ -174,6 +249,41 @@ def _parallel(target, value):
     return (isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, (gast.Tuple, gast.List))
             and len(target.elts) == len(value.elts)
             and not any(isinstance(e, gast.Starred) for e in target.elts + value.elts))
+
+
+def _integer_range(iterable, parsed):
+    """`range(...)` or `reversed(range(...))`: integers, which carry no gradient."""
+    if not isinstance(iterable, gast.Call):
+        return False
+    func = parsed.resolve(iterable.func)
+    if func is range:
+        return True
+    return func is reversed and len(iterable.args) == 1 and \
+        _integer_range(iterable.args[0], parsed)
+
+
+def _iteration_kind(iterable, parsed):
+    if isinstance(iterable, gast.Call) and not iterable.keywords and \
+            not any(isinstance(a, gast.Starred) for a in iterable.args):
+        func = parsed.resolve(iterable.func)
+        if func is zip and iterable.args:
+            return "zip"
+        if func is enumerate and len(iterable.args) in (1, 2):
+            return "enumerate"
+        if func is reversed and len(iterable.args) == 1:
+            return "reversed"
+        if isinstance(iterable.func, gast.Attribute) and not iterable.args and \
+                iterable.func.attr in ("items", "values", "keys"):
+            return iterable.func.attr
+    return "other"
+
+
+def _item(seq, index):
+    return gast.Subscript(value=load(seq), slice=load(index), ctx=gast.Load())
+
+
+def _call_builtin(name, *args):
+    return gast.Call(func=load(name), args=list(args), keywords=[])
 
 
 def _hint(target):

@@ -14,6 +14,7 @@ import types
 import gast
 
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+from ..primitives import registry
 
 UNRESOLVED = object()
 
@@ -53,6 +54,8 @@ class ParsedFunction:
             if not isinstance(base, types.ModuleType):  # cfg.act: an object's field may change
                 self._depend(Dependency("attr", base, expr.attr, value))
             return value
+        if getattr(expr, "knet_ref", False):  # a runtime helper an earlier pass inserted
+            return registry.RUNTIME[expr.id]
         if not isinstance(expr, gast.Name) or expr.id in self.local_names:
             return UNRESOLVED
         return self.lookup(expr.id)

@@ -50,6 +50,7 @@ class Reverse:
         self.dead_at_entry = frozenset()
         self.step_var = None
         self.guarded_loop = False
+        self.invariant = frozenset()  # values of the enclosing loops that every iteration repeats
         self.tape = self.namer.fresh("_tape")
 
     # --- adjoint bookkeeping ---
@@ -248,6 +249,8 @@ class Reverse:
         self.guarded_loop = False
         saved_taken, saved_adjoints = set(self.namer.taken), dict(self.adjoint_names)
         outer_touched = self.touched
+        outer_invariant = self.invariant
+        self.invariant = outer_invariant | _loop_invariants(node, self.activity.ops)
         for _ in range(4):
             self.namer.taken, self.adjoint_names = set(saved_taken), dict(saved_adjoints)
             self.state, self.touched = dict(entry), set()
@@ -260,6 +263,7 @@ class Reverse:
         touched, self.touched = self.touched, outer_touched | self.touched
         guarded, step_var = self.guarded_loop, self.step_var
         self.dead_at_entry, self.step_var, self.guarded_loop = outer_guard
+        invariant, self.invariant = self.invariant, outer_invariant
         self.loop_depth -= 1
         if not body_rev:
             self.state = start
@@ -276,8 +280,12 @@ class Reverse:
         exits = [s for s in body_fwd if getattr(s, "loop_exit", False)]
         main = [s for s in body_fwd if s not in carries and s not in exits]
         needs = _needs(body_rev, body_fwd, target_names)
-        body = main + self._push(needs) + carries + [_increment(counter)] + exits
+        kept = [n for n in needs if n in invariant]  # the last iteration's value serves them all
+        needs = [n for n in needs if n not in invariant]
+        body = main + self._push(needs, body_rev) + carries + [_increment(counter)] + exits
         fwd = [assign(counter, gast.Constant(value=0, kind=None)), _loop(node, body)]
+        if self.pushing:  # the enclosing push reads them even if this loop never runs
+            fwd = [assign(n, none()) for n in kept if n not in outer_invariant] + fwd
         if guarded:  # count down, so that the last reverse step is step 0
             target = step_var
             steps = _call("range", gast.BinOp(left=load(counter), op=gast.Sub(),
@@ -317,20 +325,22 @@ class Reverse:
             return [_branch(node, fa, fb)], []
         push_a = push_b = pop_a = pop_b = []
         if self.pushing:
-            needs_a = _needs(ra + fix_a, fa)
-            needs_b = _needs(rb + fix_b, fb)
-            push_a, pop_a = self._push(needs_a), self._pop(needs_a)
-            push_b, pop_b = self._push(needs_b), self._pop(needs_b)
+            needs_a = [n for n in _needs(ra + fix_a, fa) if n not in self.invariant]
+            needs_b = [n for n in _needs(rb + fix_b, fb) if n not in self.invariant]
+            push_a, pop_a = self._push(needs_a, ra + fix_a), self._pop(needs_a)
+            push_b, pop_b = self._push(needs_b, rb + fix_b), self._pop(needs_b)
         rev = _branch(node, pop_a + ra + fix_a, pop_b + rb + fix_b)
         return [_branch(node, fa + push_a, fb + push_b)], [rev]
 
     # --- the tape ---
-    def _push(self, names):
+    def _push(self, names, reverse):
+        """Save `names` for `reverse`; an array it reads only for its shape is saved as one."""
         if not names:
             return []
         self.uses_tape = True
-        value = load(names[0]) if len(names) == 1 else gast.Tuple(
-            elts=[load(n) for n in names], ctx=gast.Load())
+        values = _value_loads(reverse)
+        items = [load(n) if n in values else _call("shape_of", load(n)) for n in names]
+        value = items[0] if len(items) == 1 else gast.Tuple(elts=items, ctx=gast.Load())
         return [gast.Expr(value=gast.Call(
             func=gast.Attribute(value=load(self.tape), attr="append", ctx=gast.Load()),
             args=[value], keywords=[]))]
@@ -385,7 +395,8 @@ class Reverse:
                                   posonlyargs=posonly, vararg=args.vararg,
                                   kwonlyargs=args.kwonlyargs, kw_defaults=args.kw_defaults,
                                   kwarg=args.kwarg, defaults=args.defaults)
-        fwd_def = _function(spec.fwd, fwd_args, fwd + self._push(needs) + [gast.Return(value=result)])
+        fwd_def = _function(spec.fwd, fwd_args,
+                            fwd + self._push(needs, rev_body) + [gast.Return(value=result)])
         bwd_args = gast.arguments(args=[nodes.param(self.tape), nodes.param(d_result)], posonlyargs=[],
                                   vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                                   defaults=[])
@@ -471,6 +482,65 @@ def _needs(reverse, forward, also=frozenset()):
     """What a block must push: the values its reverse code reads that its forward code (or
     `also`: the loop target, the parameters) assigns."""
     return sorted(_free_loads(reverse) & (stores(forward) | set(also)))
+
+
+# runtime helpers that read these arguments only for their shape, dtype or structure
+SHAPE_ARGUMENTS = {"unbroadcast": (1,), "unreduce": (1,), "reduced_fraction": (0, 1),
+                   "zeros_if_none": (1,), "zeros_like_grad": (0,), "add_at": (1,),
+                   "grad_item": (2,)}
+
+
+def _value_loads(stmts):
+    """Names `stmts` read for their values (not only as the shape argument of a helper)."""
+    shape_reads = set()
+    for node in gast.walk(gast.Module(body=list(stmts), type_ignores=[])):
+        if isinstance(node, gast.Call) and getattr(node.func, "knet_ref", False):
+            for position in SHAPE_ARGUMENTS.get(node.func.id, ()):
+                if position < len(node.args) and isinstance(node.args[position], gast.Name):
+                    shape_reads.add(id(node.args[position]))
+    return {node.id for node in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)
+            and id(node) not in shape_reads}
+
+
+def _loop_invariants(loop, ops):
+    """Names the loop body assigns the same value on every iteration: computed (by a
+    primitive, an index or a copy) only from values the loop does not change. The reverse
+    loop reads the last iteration's value instead of one saved per iteration."""
+    assigned, counts, changed_in_place = set(), {}, set()
+    for node in gast.walk(gast.Module(body=list(loop.body), type_ignores=[])):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+            assigned.add(node.id)
+        elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(node.ctx, gast.Store):
+            changed_in_place |= loads(node)
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+            changed_in_place |= loads(node.func.value)  # m.fill(0), xs.append(v)
+    if isinstance(loop, gast.For):
+        assigned |= stores(loop.target)
+    candidates = [s for s in _statements_outside_loops(loop.body)
+                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                  and counts.get(s.targets[0].id) == 1 and id(s) in ops
+                  and ops[id(s)].kind in ("rule", "subscript", "field", "copy", "const", "literal")]
+    invariant, grew = set(), True
+    while grew:
+        grew = False
+        for stmt in candidates:
+            target = stmt.targets[0].id
+            reads = loads(stmt.value)
+            if target not in invariant and not reads & changed_in_place and \
+                    all(r not in assigned or r in invariant for r in reads):
+                invariant.add(target)
+                grew = True
+    return frozenset(invariant)
+
+
+def _statements_outside_loops(stmts):
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, gast.If):
+            yield from _statements_outside_loops(stmt.body)
+            yield from _statements_outside_loops(stmt.orelse)
 
 
 def _free_loads(stmts, bound=frozenset()):

@@ -128,7 +128,8 @@ class _Renamer(gast.NodeTransformer):
         self.current = current
 
     def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load) and node.id in self.current:
+        if isinstance(node.ctx, gast.Load) and node.id in self.current and \
+                not getattr(node, "knet_ref", False):
             node.id = self.current[node.id]
         return node
 

@@ -4,6 +4,7 @@ import pytest
 from rule_tables import FLOAT, GENERIC, Case, check_case, check_float32, label
 
 import knet_ast as knet
+from knet_ast.runtime.iteration import as_sequence
 
 
 def unary(fn):
@@ -147,6 +148,13 @@ def sum_start(xs, start, r):
 
 SHAPE = (2, 3, 4)
 
+def loop_over(xs, r):
+    total = 0.0
+    for x in xs:  # the loop's iterable goes through as_sequence
+        total = total + np.sum(x * r)
+    return total
+
+
 SHAPES = [
     Case(np.reshape, with_arg(np.reshape, (4, 6)), (SHAPE,)),
     Case(np.reshape, with_arg(np.reshape, -1), (SHAPE,)),
@@ -207,6 +215,8 @@ SHAPES = [
     Case(sum, sum_items, ((3, 4),)),
     Case(sum, sum_start, ([(3, 4), (3, 4)], (4,)), wrt=(0, 1)),
     Case(sum, sum_start, ([FLOAT, FLOAT], FLOAT), wrt=(0, 1)),
+    Case(as_sequence, loop_over, ([(3, 4), (3, 4), (3, 4)],)),
+    Case(as_sequence, loop_over, ((5, 3, 4),)),
 ]
 
 

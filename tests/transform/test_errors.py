@@ -414,19 +414,6 @@ def test_writing_into_a_constant_array_is_allowed():
     assert np.array_equal(knet.grad(loss)(np.ones(3)), np.array([0.0, 2.0, 0.0]))
 
 
-def test_iterating_over_a_differentiated_value_is_rejected():
-    with pytest.raises(UnsupportedSyntaxError) as info:
-        knet.grad(iterates_over_list)([np.ones(2), np.ones(2)])
-    assert_points_at(info.value, iterates_over_list)
-
-
-def iterates_over_list(w):
-    total = 0.0
-    for v in w:  # error
-        total = total + np.sum(v)
-    return total
-
-
 # --- calls with no rule and no source ---
 
 

@@ -96,7 +96,7 @@ def test_loop_pushes_once_per_iteration_and_counts_trips():
             n_i = 0
             for i in range(n):
                 x_2 = x_1 * 2.0
-                _tape.append(x_1)
+                _tape.append(shape_of(x_1))
                 x_1 = x_2
                 n_i += 1
             result = np.sum(x_1)

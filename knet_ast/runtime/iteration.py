@@ -1,0 +1,15 @@
+"""What a `for` loop iterates over, as something with len() and positional indexing.
+
+The transform rewrites `for x in xs` into `for index in range(len(seq)): x = seq[index]`
+with `seq = as_sequence(xs)`, so the gradient of each `x` flows back into `xs`
+through the indexing (and the reverse loop can revisit the items).
+"""
+from .backend import is_array
+
+
+def as_sequence(x):
+    """`x` itself for lists, tuples, ranges and arrays; the keys of a dict; any other iterable
+    (a generator, a dict view, a map) read into a list once."""
+    if isinstance(x, (list, tuple, range)) or is_array(x):
+        return x
+    return list(x)
