@@ -21,7 +21,7 @@ defgrad(operator.pow, "a, b", a="unbroadcast(dy * b * a ** (b - 1), a)",
 elementwise(operator.add, operator.sub, operator.mul, operator.truediv, operator.mod, operator.pow)
 
 # --- sequences: `xs + [v]` on lists and tuples (chosen when an operand is known to be one) ---
-defgrad(CONCAT, "a, b", a="dy[:len(a)]", b="dy[len(a):]", sequences=["a", "b"])
+defgrad(CONCAT, "a, b", a="dy[:length(a)]", b="dy[length(a):]", sequences=["a", "b"])
 
 # --- unary operators ---
 defgrad(operator.neg, "a", a="-dy")

@@ -44,6 +44,7 @@ RUNTIME = {
     "seed_gradient": accumulate.seed_gradient,
     "finalize_grad": accumulate.finalize_grad,
     "as_sequence": iteration.as_sequence,
+    "length": iteration.length,
     "shape_of": accumulate.shape_of,
     "array_module": backend.array_module,
     "refuse_shared_inplace": checks.refuse_shared_inplace,

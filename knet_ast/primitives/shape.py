@@ -2,8 +2,8 @@
 concatenate, np.array, builtin sum; and the non-differentiable shape queries and constructors."""
 import numpy as np
 
-from ..runtime.accumulate import unbroadcast, unreduce
-from ..runtime.backend import array_module
+from ..runtime.accumulate import unbroadcast, unreduce, zeros_if_none
+from ..runtime.backend import array_module, is_array
 from ..runtime.iteration import as_sequence
 from .registry import defattr, defgrad, defmethod, nondiff
 
@@ -96,9 +96,18 @@ def sum_items_grad(dy, iterable):
     return unreduce(dy, iterable, 0)
 
 
-_ASSEMBLY = {"stack_grad": stack_grad, "concatenate_grad": concatenate_grad,
+def list_grad(dy, iterable):
+    """The gradient of list(iterable): a list back into a list or tuple, stacked into an array."""
+    if is_array(iterable):
+        return array_module(iterable).stack([zeros_if_none(d, row) for d, row in zip(dy, iterable)])
+    return list(dy)
+
+
+_ASSEMBLY = {"list_grad": list_grad, "stack_grad": stack_grad, "concatenate_grad": concatenate_grad,
              "array_grad": array_grad, "sum_items_grad": sum_items_grad}
 
+defgrad(list, "iterable=()", iterable="list_grad(dy, iterable)", namespace=_ASSEMBLY,
+        sequences=["iterable"])
 defgrad(np.stack, "arrays, axis=0, out=None", arrays="stack_grad(dy, arrays, axis)",
         namespace=_ASSEMBLY, sequences=["arrays"])
 defgrad(np.concatenate, "arrays, axis=0, out=None", arrays="concatenate_grad(dy, arrays, axis)",

@@ -4,6 +4,8 @@ The transform rewrites `for x in xs` into `for index in range(len(seq)): x = seq
 with `seq = as_sequence(xs)`, so the gradient of each `x` flows back into `xs`
 through the indexing (and the reverse loop can revisit the items).
 """
+import numbers
+
 from .backend import is_array
 
 
@@ -13,3 +15,8 @@ def as_sequence(x):
     if isinstance(x, (list, tuple, range)) or is_array(x):
         return x
     return list(x)
+
+
+def length(x):
+    """len(x); a loop's tape saves only the length of a list it reads for nothing else."""
+    return x if isinstance(x, numbers.Integral) else len(x)

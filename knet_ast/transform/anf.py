@@ -154,6 +154,9 @@ class ANF:
         return expr
 
     def _call(self, call, out, stmt):
+        if len(call.args) > 1 and not call.keywords and self.parsed.resolve(call.func) in (max, min) \
+                and not any(isinstance(a, gast.Starred) for a in call.args):
+            call.args = [gast.List(elts=call.args, ctx=gast.Load())]  # max(a, b) is max([a, b])
         if isinstance(call.func, gast.Attribute) and not self._static(call.func):
             call.func.value = self.atom(call.func.value, out, stmt)
         elif not isinstance(call.func, (gast.Name, gast.Attribute)):

@@ -10,6 +10,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from .calls import may_alias, shared_names
 from .nodes import at, load, store
+from .parse import param_names
 
 
 class Desugar(gast.NodeTransformer):
@@ -38,7 +39,23 @@ class Desugar(gast.NodeTransformer):
         return None
 
     def visit_Expr(self, node):
-        return None if _is_docstring(node) else node
+        """`xs.append(v)` on a list the function built is `xs = xs + [v]` (`extend`: `+ list(vs)`),
+        which the gradient can follow; on any other list it stays an in-place call."""
+        if _is_docstring(node):
+            return None
+        call = node.value
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+                call.func.attr in ("append", "extend") and isinstance(call.func.value, gast.Name) \
+                and len(call.args) == 1 and not call.keywords:
+            name = call.func.value.id
+            if name not in self.shared and name not in param_names(self.parsed.node):
+                arg = call.args[0]
+                added = gast.List(elts=[arg], ctx=gast.Load()) if call.func.attr == "append" \
+                    else gast.Call(func=load("list"), args=[arg], keywords=[])
+                value = gast.BinOp(left=load(name), op=gast.Add(), right=added)
+                return self.visit(at(gast.Assign(targets=[store(name)], value=value,
+                                                  type_comment=None), node))
+        return node
 
     def visit_AnnAssign(self, node):
         if node.value is None:
@@ -263,6 +280,10 @@ def _integer_range(iterable, parsed):
 
 
 def _iteration_kind(iterable, parsed):
+    if isinstance(iterable, gast.Call) and len(iterable.keywords) == 1 and \
+            iterable.keywords[0].arg == "start" and len(iterable.args) == 1 and \
+            parsed.resolve(iterable.func) is enumerate:  # enumerate(xs, start=1)
+        iterable.args.append(iterable.keywords.pop().value)
     if isinstance(iterable, gast.Call) and not iterable.keywords and \
             not any(isinstance(a, gast.Starred) for a in iterable.args):
         func = parsed.resolve(iterable.func)

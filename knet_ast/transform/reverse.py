@@ -338,8 +338,11 @@ class Reverse:
         if not names:
             return []
         self.uses_tape = True
-        values = _value_loads(reverse)
-        items = [load(n) if n in values else _call("shape_of", load(n)) for n in names]
+        values = _value_loads(reverse, LENGTH_ARGUMENTS)
+        not_shape, not_length = _value_loads(reverse), _value_loads(reverse, {"length": (0,)})
+        items = [load(n) if n in values or (n in not_shape and n in not_length) else
+                 _call("shape_of", load(n)) if n not in not_shape else _call("len", load(n))
+                 for n in names]
         value = items[0] if len(items) == 1 else gast.Tuple(elts=items, ctx=gast.Load())
         return [gast.Expr(value=gast.Call(
             func=gast.Attribute(value=load(self.tape), attr="append", ctx=gast.Load()),
@@ -490,12 +493,15 @@ SHAPE_ARGUMENTS = {"unbroadcast": (1,), "unreduce": (1,), "reduced_fraction": (0
                    "grad_item": (2,)}
 
 
-def _value_loads(stmts):
-    """Names `stmts` read for their values (not only as the shape argument of a helper)."""
+LENGTH_ARGUMENTS = dict(SHAPE_ARGUMENTS, length=(0,))  # and `length` reads only a list's length
+
+
+def _value_loads(stmts, arguments=SHAPE_ARGUMENTS):
+    """Names `stmts` read for their values (not only as an argument listed in `arguments`)."""
     shape_reads = set()
     for node in gast.walk(gast.Module(body=list(stmts), type_ignores=[])):
         if isinstance(node, gast.Call) and getattr(node.func, "knet_ref", False):
-            for position in SHAPE_ARGUMENTS.get(node.func.id, ()):
+            for position in arguments.get(node.func.id, ()):
                 if position < len(node.args) and isinstance(node.args[position], gast.Name):
                     shape_reads.add(id(node.args[position]))
     return {node.id for node in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))

@@ -66,6 +66,21 @@ def sum_literal(x, r):
     return np.sum(x.sum(axis=-1, keepdims=True) * r)
 
 
+def builtin_max_pair(x, r):
+    return max(np.sum(x[0]), np.sum(x[1]) * 2.0) * r
+
+
+def builtin_min_items(x, r):
+    return min([x[0, 0], x[0, 1], x[1, 2]]) * r
+
+
+def builtin_max_of_list(x, r):
+    parts = []
+    for i in range(x.shape[0]):
+        parts.append(np.sum(x[i] * x[i]))
+    return max(parts) * r
+
+
 FUNCTIONS = [np.sum, np.mean, np.max, np.amax, np.min, np.amin]
 AXES = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2)]
 SHAPE = (2, 3, 4)
@@ -83,7 +98,10 @@ REDUCTIONS += [Case(("method", "sum"), sum_all, ((3, 4),)),
                Case(("method", "max"), max_last, ((3, 4),), distinct),
                Case(("method", "min"), min_all, ((3, 4),), distinct),
                Case(np.mean, mean_literal, (SHAPE,)),
-               Case(("method", "sum"), sum_literal, (SHAPE,))]
+               Case(("method", "sum"), sum_literal, (SHAPE,)),
+               Case(max, builtin_max_pair, ((2, 3),), distinct),
+               Case(min, builtin_min_items, ((2, 3),), distinct),
+               Case(max, builtin_max_of_list, ((3, 4),), distinct)]
 
 
 @pytest.mark.parametrize("case", REDUCTIONS, ids=str)

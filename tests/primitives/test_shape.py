@@ -155,6 +155,11 @@ def loop_over(xs, r):
     return total
 
 
+def list_of(xs, r):
+    items = list(xs)
+    return np.sum(items[0] * r) + np.sum(items[-1] * r * r)
+
+
 SHAPES = [
     Case(np.reshape, with_arg(np.reshape, (4, 6)), (SHAPE,)),
     Case(np.reshape, with_arg(np.reshape, -1), (SHAPE,)),
@@ -217,6 +222,8 @@ SHAPES = [
     Case(sum, sum_start, ([FLOAT, FLOAT], FLOAT), wrt=(0, 1)),
     Case(as_sequence, loop_over, ([(3, 4), (3, 4), (3, 4)],)),
     Case(as_sequence, loop_over, ((5, 3, 4),)),
+    Case(list, list_of, ([(3, 4), (3, 4), (3, 4)],)),
+    Case(list, list_of, ((5, 3, 4),)),
 ]
 
 

@@ -431,6 +431,25 @@ def user_line(func, text):
     return start + offset
 
 
+def loop_else_without_break(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(x) * i
+    else:  # runs when the loop ends: always, without a break
+        s = s + np.sum(x * x)
+    k = 0
+    while k < 2:
+        x = x * 2.0
+        k += 1
+    else:
+        s = s + np.sum(np.sin(x))
+    return s
+
+
+def test_loop_else_without_break_runs_after_the_loop():
+    check_grad(loop_else_without_break, np.random.default_rng(3).standard_normal(4))
+
+
 def test_source_of_while_loops_forward_and_counts_backward():
     source = source_of(cc.while_data, np.array([0.3, -0.2, 0.5]))
     forward, reverse = halves(source)
@@ -534,25 +553,6 @@ def yields_in_nested_def(x):
     return np.sum(sum(gen()))
 
 
-def for_with_else(x):
-    s = 0.0
-    for i in range(3):  # error
-        s = s + np.sum(x) * i
-    else:  # error
-        s = s + 1.0  # error
-    return s
-
-
-def while_with_else(x):
-    i = 0
-    while i < 3:  # error
-        x = x * 2.0
-        i += 1
-    else:  # error
-        x = x + 1.0  # error
-    return np.sum(x)
-
-
 def for_else_with_break(x):
     s = 0.0
     for i in range(3):  # error
@@ -596,7 +596,7 @@ def nonlocal_in_closure(x):
     return s
 
 
-@pytest.mark.parametrize("func", [yields_in_loop, yields_in_nested_def, for_with_else, while_with_else,
+@pytest.mark.parametrize("func", [yields_in_loop, yields_in_nested_def,
                                   for_else_with_break, while_else_with_break, global_in_loop,
                                   nonlocal_in_closure],
                          ids=lambda f: f.__name__)
