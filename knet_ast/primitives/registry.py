@@ -45,6 +45,7 @@ RUNTIME = {
     "finalize_grad": accumulate.finalize_grad,
     "as_sequence": iteration.as_sequence,
     "length": iteration.length,
+    "dict_from": iteration.dict_from,
     "shape_of": accumulate.shape_of,
     "array_module": backend.array_module,
     "refuse_shared_inplace": checks.refuse_shared_inplace,

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..runtime.accumulate import unbroadcast, unreduce, zeros_if_none
 from ..runtime.backend import array_module, is_array
-from ..runtime.iteration import as_sequence
+from ..runtime.iteration import as_sequence, dict_from
 from .registry import defattr, defgrad, defmethod, nondiff
 
 
@@ -103,9 +103,18 @@ def list_grad(dy, iterable):
     return list(dy)
 
 
-_ASSEMBLY = {"list_grad": list_grad, "stack_grad": stack_grad, "concatenate_grad": concatenate_grad,
+def dict_values_grad(dy, keys, values):
+    """The gradient of dict_from(keys, values) sent back to the list of values (a later equal
+    key overwrites an earlier one, so only the last of equal keys receives it)."""
+    last = {key: i for i, key in enumerate(keys)}
+    return [None if dy is None or last[key] != i else dy.get(key) for i, key in enumerate(keys)]
+
+
+_ASSEMBLY = {"list_grad": list_grad, "dict_values_grad": dict_values_grad, "stack_grad": stack_grad, "concatenate_grad": concatenate_grad,
              "array_grad": array_grad, "sum_items_grad": sum_items_grad}
 
+defgrad(dict_from, "keys, values", values="dict_values_grad(dy, keys, values)",
+        namespace=_ASSEMBLY, sequences=["values"])
 defgrad(list, "iterable=()", iterable="list_grad(dy, iterable)", namespace=_ASSEMBLY,
         sequences=["iterable"])
 defgrad(np.stack, "arrays, axis=0, out=None", arrays="stack_grad(dy, arrays, axis)",

@@ -20,3 +20,8 @@ def as_sequence(x):
 def length(x):
     """len(x); a loop's tape saves only the length of a list it reads for nothing else."""
     return x if isinstance(x, numbers.Integral) else len(x)
+
+
+def dict_from(keys, values):
+    """The dict a dict comprehension builds, from its lists of keys and values."""
+    return dict(zip(keys, values))

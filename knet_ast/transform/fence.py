@@ -6,6 +6,7 @@ on the user's own tree, so the error points at the user's line.
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from .comprehensions import check_placement
 
 _ASYNC = "async code cannot be differentiated; write a plain (synchronous) function."
 _LATER = ("are not supported yet (control flow beyond `for` and `if` arrives with the "
@@ -46,13 +47,8 @@ REJECTED = {
     gast.FunctionDef: ("nested function definitions " + _LATER,
                        "Define the helper at module level and pass what it needs as arguments."),
     gast.Lambda: ("`lambda` expressions " + _LATER, "Define the helper with `def` at module level."),
-    gast.ListComp: ("list comprehensions " + _LATER,
-                    "Build the list with a `for` loop and `append`-free code, e.g. np.stack."),
     gast.SetComp: ("set comprehensions cannot be differentiated",
                    "Build the set outside the differentiated function."),
-    gast.DictComp: ("dict comprehensions " + _LATER, "Build the dict with a `for` loop."),
-    gast.GeneratorExp: ("generator expressions " + _LATER,
-                        "Use a `for` loop that accumulates into a variable."),
 }
 
 
@@ -75,6 +71,7 @@ def fence(parsed):
             raise parsed.error(UnsupportedSyntaxError, node,
                                "a loop with both `break` and an `else:` clause is not supported",
                                "Set a flag before `break` and test it after the loop.")
+    check_placement(parsed)
     if not always_returns(func.body):
         body = func.body
         raise parsed.error(UnsupportedSyntaxError, body[-1] if body else func,

@@ -1,6 +1,7 @@
 """The whole transformation, one pass per line.
 
-    parse -> fence -> jumps -> desugar -> anf -> ssa -> activity -> reverse -> optimize -> emit
+    parse -> fence -> comprehensions -> jumps -> desugar -> anf -> ssa
+          -> activity -> reverse -> optimize -> emit
 
 `build_gradient(f, wrt)` runs it for f and, through `Program.specialize`, for
 every helper f calls with a differentiated argument (each helper once per set
@@ -13,6 +14,7 @@ import gast
 from ..primitives import registry
 from .activity import activity
 from .anf import anf
+from .comprehensions import comprehensions
 from .desugar import desugar
 from .emit import Unit, compile_units, render
 from .fence import fence
@@ -23,7 +25,8 @@ from .parse import param_names, parse_function
 from .reverse import Reverse
 from .ssa import ssa
 
-PASSES = [("fence", fence), ("jumps", jumps), ("desugar", desugar), ("anf", anf), ("ssa", ssa)]
+PASSES = [("fence", fence), ("comprehensions", comprehensions), ("jumps", jumps),
+          ("desugar", desugar), ("anf", anf), ("ssa", ssa)]
 
 
 def prepare(func, active_params, verbose=0):

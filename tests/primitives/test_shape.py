@@ -4,7 +4,7 @@ import pytest
 from rule_tables import FLOAT, GENERIC, Case, check_case, check_float32, label
 
 import knet_ast as knet
-from knet_ast.runtime.iteration import as_sequence
+from knet_ast.runtime.iteration import as_sequence, dict_from
 
 
 def unary(fn):
@@ -160,6 +160,11 @@ def list_of(xs, r):
     return np.sum(items[0] * r) + np.sum(items[-1] * r * r)
 
 
+def dict_comprehension(xs, r):
+    squares = {k: x * x for k, x in zip("abca", xs)}  # a repeated key keeps the last value
+    return np.sum(squares["a"] * r) + np.sum(squares["b"] * squares["c"] * r)
+
+
 SHAPES = [
     Case(np.reshape, with_arg(np.reshape, (4, 6)), (SHAPE,)),
     Case(np.reshape, with_arg(np.reshape, -1), (SHAPE,)),
@@ -224,6 +229,7 @@ SHAPES = [
     Case(as_sequence, loop_over, ((5, 3, 4),)),
     Case(list, list_of, ([(3, 4), (3, 4), (3, 4)],)),
     Case(list, list_of, ((5, 3, 4),)),
+    Case(dict_from, dict_comprehension, ([(3, 4), (3, 4), (3, 4), (3, 4)],)),
 ]
 
 

@@ -145,24 +145,25 @@ def uses_lambda(x):
     return np.sum(double(x))
 
 
-def uses_list_comprehension(w):
-    squares = [np.sum(v * v) for v in w]  # error
+def uses_conditional_comprehension(w):
+    squares = [np.sum(v * v) for v in w] if len(w) > 1 else w  # error
     return squares[0]
 
 
-def uses_dict_comprehension(w):
-    d = {k: np.sum(v) for k, v in w.items()}  # error
+def uses_comprehension_after_or(w):
+    d = w or {k: np.sum(v) for k, v in w.items()}  # error
     return d["a"]
+
+
+def uses_comprehension_in_while_test(x):
+    while sum([np.sum(x) for _ in range(2)]) < 10:  # error
+        x = x * 2.0
+    return np.sum(x)
 
 
 def uses_set_comprehension(x):
     s = {v for v in range(3)}  # error
     return np.sum(x) * len(s)
-
-
-def uses_generator(w):
-    total = sum(np.sum(v) for v in w)  # error
-    return total
 
 
 def uses_no_return(x):
@@ -177,8 +178,8 @@ def uses_starred_target(x):
 SYNTAX_CASES = [
     uses_yield, uses_yield_from, uses_try, uses_with, uses_global, uses_nonlocal, uses_async,
     uses_class, uses_del, uses_import, uses_import_from, uses_walrus, uses_match,
-    uses_nested_def, uses_lambda, uses_list_comprehension,
-    uses_dict_comprehension, uses_set_comprehension, uses_generator, uses_no_return, uses_starred_target,
+    uses_nested_def, uses_lambda, uses_conditional_comprehension,
+    uses_comprehension_after_or, uses_comprehension_in_while_test, uses_set_comprehension, uses_no_return, uses_starred_target,
 ]
 
 
@@ -189,7 +190,7 @@ def test_unsupported_syntax_is_rejected_by_grad(func):
     assert_points_at(info.value, func)
 
 
-@pytest.mark.parametrize("func", [uses_try, uses_with, uses_list_comprehension],
+@pytest.mark.parametrize("func", [uses_try, uses_with, uses_conditional_comprehension],
                          ids=lambda f: f.__name__)
 def test_unsupported_syntax_is_rejected_by_gradloss(func):
     with pytest.raises(UnsupportedSyntaxError) as info:
@@ -247,7 +248,7 @@ class Model:
 
 def comprehension_on_second_line(x, w):
     y = (x +
-         np.sum([np.sum(v) for v in w]))  # error
+         np.sum([np.sum(v) for v in w] if x[0] > 0 else w[0]))  # error
     return np.sum(y)
 
 
