@@ -129,6 +129,15 @@ class Activity:
                     "np.concatenate, or by building a list and calling np.stack.")
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
             call = stmt.value
+            op = classify(self.parsed, call)
+            ours = getattr(call.func, "knet_ref", False) and not getattr(call.func, "knet_local", None)
+            if op.kind in ("helper", "unknown") and set(op.inputs) & self.varied and not ours:
+                raise self.parsed.error(
+                    InputMutationError, stmt,
+                    f"calling {op.describe} for its effect with a value that carries a gradient "
+                    "is not supported: a change it makes to that value would be invisible to "
+                    "the reverse sweep",
+                    "Return what the function computes and assign it.")
             if isinstance(call.func, gast.Attribute) and _base_name(call.func) in self.varied:
                 raise self.parsed.error(
                     InputMutationError, stmt,

@@ -10,6 +10,7 @@ import types
 import gast
 
 from ..primitives import registry
+from .closures import LocalFunction
 from .parse import UNRESOLVED
 
 BINOPS = {
@@ -163,6 +164,8 @@ def shared_names(value, parsed):
 
 
 def _transformable(obj):
+    if isinstance(obj, LocalFunction):
+        return True
     if not isinstance(obj, types.FunctionType):
         return False
     module = (getattr(obj, "__module__", None) or "").split(".")[0]

@@ -9,9 +9,6 @@ from ..errors import UnsupportedSyntaxError
 from .comprehensions import check_placement
 
 _ASYNC = "async code cannot be differentiated; write a plain (synchronous) function."
-_LATER = ("are not supported yet (control flow beyond `for` and `if` arrives with the "
-          "control-flow release)")
-
 REJECTED = {
     gast.Yield: ("generators (`yield`) cannot be differentiated",
                  "Return a value (for example a list) instead of yielding."),
@@ -44,9 +41,6 @@ REJECTED = {
     gast.NamedExpr: ("assignment expressions (`:=`) cannot be differentiated",
                      "Assign on a line of its own."),
     gast.Match: ("`match` statements cannot be differentiated", "Use `if`/`elif`/`else`."),
-    gast.FunctionDef: ("nested function definitions " + _LATER,
-                       "Define the helper at module level and pass what it needs as arguments."),
-    gast.Lambda: ("`lambda` expressions " + _LATER, "Define the helper with `def` at module level."),
     gast.SetComp: ("set comprehensions cannot be differentiated",
                    "Build the set outside the differentiated function."),
 }
@@ -71,6 +65,7 @@ def fence(parsed):
             raise parsed.error(UnsupportedSyntaxError, node,
                                "a loop with both `break` and an `else:` clause is not supported",
                                "Set a flag before `break` and test it after the loop.")
+    _fence_local_functions(parsed)
     check_placement(parsed)
     if not always_returns(func.body):
         body = func.body
@@ -78,6 +73,35 @@ def fence(parsed):
                            "the differentiated function must return a value on every path",
                            "End every path with `return <value>` (the scalar loss).")
     return parsed
+
+
+def _fence_local_functions(parsed):
+    """Nested functions and lambdas are lifted (closures.py): they may only be called."""
+    named = {id(stmt.value): stmt.targets[0].id for stmt in gast.walk(parsed.node)
+             if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+             and isinstance(stmt.targets[0], gast.Name)}
+    local = set()
+    for node in gast.walk(parsed.node):
+        if isinstance(node, gast.Lambda) and id(node) not in named:
+            raise parsed.error(UnsupportedSyntaxError, node,
+                               "a `lambda` used as a value (passed to a function, returned, "
+                               "stored in a container) is not supported",
+                               "Name it (`f = lambda v: ...`) and call it, or define the "
+                               "function at module level and pass what it reads as arguments.")
+        if isinstance(node, gast.Lambda):
+            local.add(named[id(node)])
+        elif isinstance(node, gast.FunctionDef) and node is not parsed.node:
+            local.add(node.name)
+    called = {id(n.func) for n in gast.walk(parsed.node) if isinstance(n, gast.Call)}
+    for node in gast.walk(parsed.node):
+        if isinstance(node, gast.Name) and node.id in local and isinstance(node.ctx, gast.Load) \
+                and id(node) not in called:
+            raise parsed.error(
+                UnsupportedSyntaxError, node,
+                f"using the nested function `{node.id}` other than by calling it (passing it "
+                "to another function, returning or storing it) is not supported",
+                "Call it directly, or define it at module level and pass the values it reads "
+                "as arguments.")
 
 
 def always_returns(stmts):

@@ -29,6 +29,8 @@ class ParsedFunction:
         self.lines = lines
         self.local_names = _local_names(node)
         self.closure = _closure_cells(func)
+        self.qualname = func.__qualname__
+        self.local_functions = {}  # nested function name -> LocalFunction (closures.py)
         self.dependencies = []  # (globals, name, object): module globals the transform relied on
 
     # --- locations, for comments and errors ---
@@ -54,6 +56,9 @@ class ParsedFunction:
             if not isinstance(base, types.ModuleType):  # cfg.act: an object's field may change
                 self._depend(Dependency("attr", base, expr.attr, value))
             return value
+        local = getattr(expr, "knet_local", None)
+        if local is not None:  # a nested function, lifted by closures.py
+            return local
         if getattr(expr, "knet_ref", False):  # a runtime helper an earlier pass inserted
             return registry.RUNTIME[expr.id]
         if not isinstance(expr, gast.Name) or expr.id in self.local_names:

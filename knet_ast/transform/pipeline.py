@@ -1,12 +1,13 @@
 """The whole transformation, one pass per line.
 
-    parse -> fence -> comprehensions -> jumps -> desugar -> anf -> ssa
+    parse -> fence -> closures -> comprehensions -> jumps -> desugar -> anf -> ssa
           -> activity -> reverse -> optimize -> emit
 
 `build_gradient(f, wrt)` runs it for f and, through `Program.specialize`, for
 every helper f calls with a differentiated argument (each helper once per set
 of differentiated parameters, which also makes recursion terminate).
 """
+import copy
 import dataclasses
 
 import gast
@@ -14,6 +15,7 @@ import gast
 from ..primitives import registry
 from .activity import activity
 from .anf import anf
+from .closures import LocalFunction, closures, parse_local
 from .comprehensions import comprehensions
 from .desugar import desugar
 from .emit import Unit, compile_units, render
@@ -25,18 +27,18 @@ from .parse import param_names, parse_function
 from .reverse import Reverse
 from .ssa import ssa
 
-PASSES = [("fence", fence), ("comprehensions", comprehensions), ("jumps", jumps),
+PASSES = [("fence", fence), ("closures", closures), ("comprehensions", comprehensions), ("jumps", jumps),
           ("desugar", desugar), ("anf", anf), ("ssa", ssa)]
 
 
 def prepare(func, active_params, verbose=0):
     """Parse `func` and run the passes up to activity analysis."""
-    parsed = parse_function(func)
+    parsed = parse_local(func) if isinstance(func, LocalFunction) else parse_function(func)
     parsed.namer = Namer(_names_in(parsed.node) | set(registry.RUNTIME))
     for name, run in PASSES:
         parsed = run(parsed)
         if verbose >= 2:
-            print(f"# --- {func.__qualname__} after {name} ---")
+            print(f"# --- {parsed.qualname} after {name} ---")
             print(render([parsed.node]))
     return activity(parsed, active_params)
 
@@ -59,6 +61,7 @@ class Program:
         self.units = []
         self.function_names = set()
         self.dependencies = []
+        self.plain = {}  # LocalFunction key -> name of its plain version
 
     def fresh_name(self, base):
         name, k = base, 1
@@ -75,12 +78,29 @@ class Program:
             spec = Spec(func, params, self.fresh_name(f"{base}_fwd"), self.fresh_name(f"{base}_bwd"))
             self.specs[key] = spec
             parsed = prepare(func, params, self.verbose)
+            self.add_local_functions(parsed)
             parsed.namer.taken |= self.function_names
             self.dependencies.append(parsed.dependencies)
             fwd, bwd = optimize(Reverse(parsed, self, split=True).split_functions(spec))
-            self.units += [Unit(fwd, func, func.__defaults__, func.__kwdefaults__,
-                                parsed.filename), Unit(bwd, func, filename=parsed.filename)]
+            owner = _owner(func)
+            self.units += [Unit(fwd, owner, func.__defaults__, func.__kwdefaults__,
+                                parsed.filename), Unit(bwd, owner, filename=parsed.filename)]
         return self.specs[key]
+
+    def add_local_functions(self, parsed):
+        """The plain (not differentiated) version of each nested function `parsed` lifted, for
+        the calls that pass it nothing differentiated."""
+        for function in parsed.local_functions.values():
+            if function.key in self.plain:
+                name = self.plain[function.key]
+            else:
+                name = self.plain[function.key] = self.fresh_name(function.__name__)
+                node = copy.deepcopy(function.node)
+                node.name = name
+                self.units.append(Unit(node, _owner(function), function.__defaults__,
+                                       function.__kwdefaults__, parsed.filename))
+            for call in function.call_nodes:
+                call.id = name
 
 
 def build_gradient(func, wrt_names, verbose=0):
@@ -88,6 +108,7 @@ def build_gradient(func, wrt_names, verbose=0):
     program = Program(verbose)
     parsed = prepare(func, wrt_names, verbose)
     name = program.fresh_name(f"grad_{func.__name__}")
+    program.add_local_functions(parsed)
     parsed.namer.taken |= program.function_names
     (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)])
     units = [Unit(main, func, func.__defaults__, func.__kwdefaults__, parsed.filename)] + \
@@ -125,6 +146,11 @@ class Built:
                 found = self.user_lines[traceback.tb_lineno]
             traceback = traceback.tb_next
         return found
+
+
+def _owner(func):
+    """The user function whose globals and closure cells generated code for `func` uses."""
+    return func.user_function if isinstance(func, LocalFunction) else func
 
 
 def _names_in(node):

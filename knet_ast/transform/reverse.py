@@ -21,6 +21,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..primitives import registry
 from . import nodes
+from .closures import LocalFunction
 from .names import loads, stores
 from .nodes import assign, assign_tuple, load, none, store
 from .parse import param_names
@@ -435,7 +436,7 @@ def _bind_helper_args(parsed, stmt, func):
     """Map the helper's parameter names to the caller's argument names (or None)."""
     call = stmt.value
     try:
-        signature = inspect.signature(func)
+        signature = func.signature() if isinstance(func, LocalFunction) else inspect.signature(func)
     except (TypeError, ValueError):
         signature = None
     params = list(signature.parameters.values()) if signature else []
