@@ -47,6 +47,8 @@ RUNTIME = {
     "length": iteration.length,
     "dict_from": iteration.dict_from,
     "shape_of": accumulate.shape_of,
+    "copy_slice": accumulate.copy_slice,
+    "zero_at": accumulate.zero_at,
     "array_module": backend.array_module,
     "refuse_shared_inplace": checks.refuse_shared_inplace,
 }

@@ -128,6 +128,20 @@ def add_at(da, x, index, g):
     return out
 
 
+def copy_slice(x, index):
+    """A copy of x[index], saved before `x[index] = v` overwrites it."""
+    part = x[index]
+    return part.copy() if is_array(part) else part
+
+
+def zero_at(d, index):
+    """d with zeros at `index` (a new array): the adjoint of an array before a write to
+    `index`, whose old values there no longer reach the result."""
+    out = array_module(d).array(d, copy=True)
+    out[index] = 0
+    return out
+
+
 def add_field(da, x, field, g):
     """da + (g placed at field `field` of the namedtuple x)."""
     fields = getattr(x, "_fields", None)

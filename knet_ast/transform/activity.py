@@ -12,6 +12,7 @@ import gast
 from ..errors import InputMutationError, NoRuleError
 from .calls import classify, may_alias, shared_names
 from .names import loads
+from .parse import UNRESOLVED, param_names
 
 
 class Activity:
@@ -32,6 +33,10 @@ class Activity:
             elif not isinstance(stmt, gast.While):
                 self.others.append(stmt)
         self.wrt = set(wrt_names)
+        self.writable = self._writable_arrays()
+        self.stores = [(stmt, _base_name(stmt.targets[0]), loads(stmt.value))
+                       for stmt in self.others if isinstance(stmt, gast.Assign)
+                       and _base_name(stmt.targets[0]) in self.writable]
         self.varied = self._varied(set(wrt_names))
         self.useful = self._useful(_returned(parsed.node.body))
         self.active = self.varied & self.useful
@@ -44,6 +49,10 @@ class Activity:
                 if target not in varied and op.differentiable and varied & set(op.inputs):
                     varied.add(target)
                     changed = True
+            for _, base, values in self.stores:  # h[t] = v: h carries v's gradient
+                if base not in varied and values & varied:
+                    varied.add(base)
+                    changed = True
         return varied
 
     def _useful(self, useful):
@@ -54,15 +63,72 @@ class Activity:
                 if target in useful and op.differentiable and not set(op.inputs) <= useful:
                     useful |= set(op.inputs)
                     changed = True
+            for _, base, values in self.stores:
+                if base in useful and not values <= useful:
+                    useful |= values
+                    changed = True
         return useful
+
+    # --- writes into local arrays ---
+    def _writable_arrays(self):
+        """Arrays the function allocates itself (np.zeros(...), x.copy(), ...) and never shares:
+        writes into them (`h[t] = v`) are differentiated by saving the overwritten part."""
+        params = set(param_names(self.parsed.node))
+        counts = {}
+        for _, target, _ in self.assigns:
+            counts[target] = counts.get(target, 0) + 1
+        fresh = {target for stmt, target, op in self.assigns
+                 if counts[target] == 1 and target not in params and _allocates(stmt.value, self.parsed)}
+        for stmt, _, op in self.assigns:  # shared by a copy, a container or a call: no
+            if op.kind in ("copy", "literal", "helper", "unknown", "field"):
+                fresh -= set(op.inputs) | loads(stmt.value)
+        return fresh
+
+    def _check_views_across_writes(self, stmts, views, stale):
+        """A view of a written array (`row = h[t]`, `h.T`) must be used before the next write
+        into it: after the write it shows the new values, which the gradient would miss."""
+        for stmt in stmts:
+            if isinstance(stmt, (gast.For, gast.While)):
+                self._check_views_across_writes(stmt.body + stmt.body, views, stale)
+                continue
+            if isinstance(stmt, gast.If):
+                self._check_views_across_writes(stmt.body + stmt.orelse, views, stale)
+                continue
+            copy_of = stmt.value.id if isinstance(stmt, gast.Assign) and \
+                isinstance(stmt.value, gast.Name) and isinstance(stmt.targets[0], gast.Name) else None
+            if copy_of in views:  # a copy of a view is the same view, stale or not
+                views[stmt.targets[0].id] = views[copy_of]
+                (stale.add if copy_of in stale else stale.discard)(stmt.targets[0].id)
+                continue
+            used = loads(stmt) & stale
+            if used:
+                name = sorted(used)[0]
+                raise self.parsed.error(
+                    InputMutationError, stmt,
+                    f"`{name}` is a view of `{views[name]}`, which was written into after "
+                    f"`{name}` was taken, so it shows the new values",
+                    f"Use `{name}` before writing into `{views[name]}`, or take a copy "
+                    f"(`{name} = {views[name]}[...].copy()`).")
+            if isinstance(stmt, gast.Assign):
+                target = stmt.targets[0]
+                if isinstance(target, gast.Name):
+                    stale.discard(target.id)
+                    bases = loads(stmt.value) & (self.writable | set(views))
+                    if bases and may_alias(stmt.value, self.parsed):
+                        views[target.id] = views.get(next(iter(bases)), next(iter(bases)))
+                elif _base_name(target) in self.writable:
+                    stale |= {v for v, base in views.items() if base == _base_name(target)}
 
     def check(self):
         """Reject what would give a wrong gradient; return self."""
         for stmt, target, op in self.assigns:
             if target in self.active and op.kind == "unknown":
                 raise self._no_rule(stmt, op)
+        written = {id(stmt) for stmt, base, _ in self.stores}
         for stmt in self.others:
-            self._check_mutation(stmt)
+            if id(stmt) not in written:
+                self._check_mutation(stmt)
+        self._check_views_across_writes(self.parsed.node.body, {}, set())
         for stmt in [s for s, _, _ in self.assigns] + self.others:
             self._check_out_argument(stmt)
         self._check_overwrite_after_use(self.parsed.node.body, set())
@@ -93,7 +159,10 @@ class Activity:
                 self._check_overwrite_after_use(stmt.body, read, aliases)
                 self._check_overwrite_after_use(stmt.orelse, read, aliases)
                 continue
-            for name in _written(stmt):
+            written = _written(stmt)
+            if isinstance(stmt, gast.Assign) and _base_name(stmt.targets[0]) in self.writable:
+                written = written - self.writable  # saved and restored by the reverse sweep
+            for name in written:
                 if aliases.get(name, {name}) & read:
                     raise self.parsed.error(
                         InputMutationError, stmt,
@@ -206,6 +275,23 @@ def _sequence_names(body):
                 names.add(target)
                 changed = True
     return names
+
+
+_ALLOCATORS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+               "full_like", "copy", "array", "arange", "eye", "identity"}
+
+
+def _allocates(value, parsed):
+    """True for a call that returns a new array: np.zeros(...), np.copy(x), x.copy()."""
+    if not isinstance(value, gast.Call):
+        return False
+    func = value.func
+    if isinstance(func, gast.Attribute) and func.attr == "copy" and \
+            parsed.resolve(func) is UNRESOLVED:  # x.copy()
+        return True
+    obj = parsed.resolve(func)
+    return getattr(obj, "__name__", None) in _ALLOCATORS and \
+        (getattr(obj, "__module__", "") or "").split(".")[0] in ("numpy", "cupy")
 
 
 def _returned(body):

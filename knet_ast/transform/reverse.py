@@ -14,6 +14,7 @@ adjoint is unassigned, assigned, or assigned but possibly None (a zero not yet
 materialised, after a loop or branch), so that the first contribution is a
 plain assignment and `zeros` appear only where control flow merges.
 """
+import copy
 import inspect
 
 import gast
@@ -120,6 +121,10 @@ class Reverse:
     def statement(self, stmt):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             return self.assign(stmt)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) and \
+                isinstance(stmt.targets[0].value, gast.Name) and \
+                stmt.targets[0].value.id in self.activity.writable & self.activity.useful:
+            return self.write(stmt)
         if isinstance(stmt, (gast.For, gast.While)):
             return self.for_loop(stmt)
         if isinstance(stmt, gast.If):
@@ -235,6 +240,35 @@ class Reverse:
         new_call = gast.Call(func=_ref(spec.fwd), args=[load(self.tape)] + list(call.args),
                              keywords=call.keywords)
         return gast.copy_location(assign(stmt.targets[0].id, new_call), stmt)
+
+    # --- writes into local arrays ---
+    def write(self, stmt):
+        """`h[i] = v`: save the part it overwrites; the reverse sweep puts it back (so code
+        before the write reads h as it was), sends dh[i] to v, and zeroes dh[i]."""
+        target = stmt.targets[0]
+        base, index = target.value.id, target.slice
+        saved = self.namer.fresh(f"{base}_overwritten")
+        fwd = [assign(saved, _call("copy_slice", load(base), _index_value(copy.deepcopy(index)))),
+               stmt]
+        restore = gast.Assign(targets=[gast.Subscript(value=load(base), slice=copy.deepcopy(index),
+                                                      ctx=gast.Store())],
+                              value=load(saved), type_comment=None)
+        rev = [restore]
+        state = self.state.get(base, UNDEF)
+        if state != UNDEF:
+            d_base = self.d(base)
+            if state == MAYBE:
+                rev.append(assign(d_base, _call("zeros_if_none", load(d_base), load(base))))
+            value = stmt.value
+            if isinstance(value, gast.Name) and value.id in self.active:
+                part = gast.Subscript(value=load(d_base), slice=copy.deepcopy(index),
+                                      ctx=gast.Load())
+                self.contribute(value.id, _call("unbroadcast", part, load(value.id)), rev)
+            self.emit(base, assign(d_base, _call("zero_at", load(d_base),
+                                                  _index_value(copy.deepcopy(index)))), rev)
+            self.state[base] = DEF
+            self.touched.add(base)
+        return fwd, rev
 
     # --- loops ---
     def for_loop(self, node):
