@@ -105,9 +105,7 @@ class Dependency:
 def parse_function(func):
     """Parse `func`'s source into a ParsedFunction (decorators removed)."""
     if getattr(func, "__name__", "") == "<lambda>":
-        raise UnsupportedSyntaxError(
-            "lambda functions cannot be differentiated directly",
-            *_location(func), hint="Define the function with `def` and pass that to knet.grad.")
+        return _parse_lambda(func)
     try:
         code = func.__code__  # not `func`: getsource(func) follows __wrapped__ (functools.wraps)
         source = inspect.getsource(code)
@@ -134,6 +132,38 @@ def parse_function(func):
     node.decorator_list = []
     return ParsedFunction(func, node, filename, func.__code__.co_firstlineno,
                           source.splitlines())
+
+
+LAMBDA_NAME = "lambda_fn"  # what generated code calls a lambda
+
+
+def _parse_lambda(func):
+    """A lambda (`affine = make_affine(...)` returning `lambda v: a * v + b`) as a
+    ParsedFunction of `def lambda_fn(v): return a * v + b`, found in its source line(s)."""
+    code = func.__code__
+    refuse = UnsupportedSyntaxError(
+        "this lambda cannot be found in its source line (knet_ast reads a lambda from the "
+        "line that defines it)", *_location(func),
+        hint="Define the function with `def` instead of `lambda`.")
+    try:
+        source = textwrap.dedent(inspect.getsource(code))
+        filename = inspect.getsourcefile(code) or code.co_filename
+        wrapped = "def _knet_outer():\n" + textwrap.indent(source, "    ")
+        module = gast.parse(wrapped)
+    except (OSError, TypeError, SyntaxError):
+        raise refuse from None
+    params = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)
+             and [a.id for a in _all_params(n.args)] == params]
+    if len(found) != 1:
+        raise refuse
+    lam = found[0]
+    body = [gast.copy_location(gast.Return(value=lam.body), lam)]
+    node = gast.copy_location(gast.FunctionDef(name=LAMBDA_NAME, args=lam.args, body=body,
+                                               decorator_list=[], returns=None,
+                                               type_comment=None, type_params=[]), lam)
+    # line 1 of `wrapped` is the wrapper: the lambda's first line is line 2
+    return ParsedFunction(func, node, filename, code.co_firstlineno - 1, wrapped.splitlines())
 
 
 def _location(func):

@@ -23,7 +23,7 @@ from .fence import fence
 from .jumps import jumps
 from .naming import Namer
 from .optimize import optimize
-from .parse import param_names, parse_function
+from .parse import LAMBDA_NAME, param_names, parse_function
 from .reverse import Reverse
 from .ssa import ssa
 
@@ -74,7 +74,7 @@ class Program:
     def specialize(self, func, params):
         key = (func, params)
         if key not in self.specs:
-            base = func.__name__
+            base = func.__name__ if func.__name__.isidentifier() else LAMBDA_NAME
             spec = Spec(func, params, self.fresh_name(f"{base}_fwd"), self.fresh_name(f"{base}_bwd"))
             self.specs[key] = spec
             parsed = prepare(func, params, self.verbose)
@@ -107,7 +107,7 @@ def build_gradient(func, wrt_names, verbose=0):
     """Generate, compile and return (source, gradient function) for `func`."""
     program = Program(verbose)
     parsed = prepare(func, wrt_names, verbose)
-    name = program.fresh_name(f"grad_{func.__name__}")
+    name = program.fresh_name(f"grad_{parsed.name}")
     program.add_local_functions(parsed)
     parsed.namer.taken |= program.function_names
     (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)])

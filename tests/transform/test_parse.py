@@ -55,9 +55,19 @@ def test_methods_are_dedented():
     assert parsed.name == "method" and parsed.line_text(parsed.node.body[0]) == "return np.sum(x * x)"
 
 
-def test_lambda_and_sourceless_functions_are_clear_errors():
+def test_lambdas_are_read_from_their_line():
+    g = knet.grad(lambda x: np.sum(x * x))
+    assert np.allclose(g(np.array([1.0, -2.0])), [2.0, -4.0])
+    assert "def grad_lambda_fn(x):" in g.source
+
+
+def test_two_lambdas_on_one_line_with_the_same_parameters_are_a_clear_error():
+    _first, second = (lambda x: np.sum(x)), (lambda x: np.sum(x * x))
     with pytest.raises(UnsupportedSyntaxError, match="lambda"):
-        knet.grad(lambda x: x * x)
+        knet.grad(second)(np.ones(2))
+
+
+def test_sourceless_functions_are_clear_errors():
     namespace = {}
     exec("def generated(x):\n    return x * x\n", namespace)
     with pytest.raises(SourceUnavailableError, match="cannot read the source of 'generated'"):
