@@ -12,53 +12,12 @@ import re
 import control_corpus as cc
 import numpy as np
 import pytest
-from checkgrad import check_grad, tree_map
+from checkgrad import check_grad
+from tables import array, case, fixed, make_args, normal, number, tree, uniform
 
 import knet_ast as knet
 from knet_ast.errors import InputMutationError, SourceError, UnsupportedSyntaxError
 from knet_ast.transform.pipeline import build_gradient
-
-# --- input makers: each takes the generator and returns one argument ---
-
-
-def normal(*shape, scale=1.0):
-    return lambda rng: scale * rng.standard_normal(shape)
-
-
-def uniform(low, high, *shape):
-    return lambda rng: rng.uniform(low, high, shape)
-
-
-def number(low=-1.0, high=1.0):
-    return lambda rng: float(rng.uniform(low, high))
-
-
-def fixed(value):
-    return lambda rng: value
-
-
-def array(*values):
-    return fixed(np.array(values, dtype=np.float64))
-
-
-def tree(structure):
-    """An argument built from a list/tuple/dict whose leaves are makers (or fixed values)."""
-    return lambda rng: tree_map(lambda leaf: leaf(rng) if callable(leaf) else leaf, structure)
-
-
-class Case:
-    """One row of the table: a corpus function, its input makers, what to differentiate."""
-
-    def __init__(self, func, makers, wrt, rtol, atol, label):
-        self.func, self.makers, self.wrt, self.rtol, self.atol = func, makers, wrt, rtol, atol
-        self.id = func.__name__ + (f"[{label}]" if label else "")
-
-    def param(self):
-        return pytest.param(self.func, self.makers, self.wrt, self.rtol, self.atol, id=self.id)
-
-
-def case(func, *makers, wrt=0, rtol=1e-5, atol=1e-7, label=None):
-    return Case(func, makers, wrt, rtol, atol, label)
 
 
 def squares(n, size=3, scale=0.6):
@@ -226,10 +185,6 @@ CASES = [
 HELPERS = {"ping", "pong", "shrink", "tree_product", "chain_layers", "apply", "repeat", "make_scale",
            "make_affine", "scale3", "affine_half", "sigm", "lstm"}
 
-
-def make_args(makers, seed=0):
-    rng = np.random.default_rng(seed)
-    return tuple(make(rng) for make in makers)
 
 
 @pytest.mark.parametrize("func, makers, wrt, rtol, atol", [row.param() for row in CASES])
