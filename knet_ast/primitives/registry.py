@@ -46,6 +46,7 @@ RUNTIME = {
     "as_sequence": iteration.as_sequence,
     "length": iteration.length,
     "dict_from": iteration.dict_from,
+    "make_closure": iteration.make_closure,
     "shape_of": accumulate.shape_of,
     "copy_slice": accumulate.copy_slice,
     "zero_at": accumulate.zero_at,

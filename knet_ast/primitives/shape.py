@@ -4,7 +4,7 @@ import numpy as np
 
 from ..runtime.accumulate import unbroadcast, unreduce, zeros_if_none
 from ..runtime.backend import array_module, is_array
-from ..runtime.iteration import as_sequence, dict_from
+from ..runtime.iteration import as_sequence, dict_from, make_closure
 from .registry import defattr, defgrad, defmethod, nondiff
 
 
@@ -115,6 +115,7 @@ _ASSEMBLY = {"list_grad": list_grad, "dict_values_grad": dict_values_grad, "stac
 
 defgrad(dict_from, "keys, values", values="dict_values_grad(dy, keys, values)",
         namespace=_ASSEMBLY, sequences=["values"])
+defgrad(make_closure, "function, names, values", values="list(dy)", sequences=["values"])
 defgrad(list, "iterable=()", iterable="list_grad(dy, iterable)", namespace=_ASSEMBLY,
         sequences=["iterable"])
 defgrad(np.stack, "arrays, axis=0, out=None", arrays="stack_grad(dy, arrays, axis)",

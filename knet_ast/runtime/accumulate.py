@@ -248,6 +248,8 @@ def _get(d, key):
 def _rebuild(like, values):
     if isinstance(like, tuple) and hasattr(like, "_fields"):  # namedtuple
         return type(like)(*values)
+    if type(like) not in (list, tuple):  # a subclass (a Closure): its gradient is a plain tuple
+        return tuple(values) if isinstance(like, tuple) else list(values)
     return type(like)(values)
 
 

@@ -25,3 +25,22 @@ def length(x):
 def dict_from(keys, values):
     """The dict a dict comprehension builds, from its lists of keys and values."""
     return dict(zip(keys, values))
+
+
+class Closure(tuple):
+    """A nested function used as a value: the lifted function and the values it captured.
+
+    It is a tuple of the captured values, so a gradient flows back into them like into any
+    tuple, and it is callable like the nested function it stands for."""
+
+    def __new__(cls, function, names, values):
+        closure = super().__new__(cls, values)
+        closure.function, closure.names = function, names
+        return closure
+
+    def __call__(self, *args, **kwargs):
+        return self.function(*args, **kwargs, **dict(zip(self.names, self)))
+
+
+def make_closure(function, names, values):
+    return Closure(function, names, values)

@@ -33,6 +33,7 @@ class Activity:
             elif not isinstance(stmt, gast.While):
                 self.others.append(stmt)
         self.wrt = set(wrt_names)
+        self.closures = self._closures()
         self.writable = self._writable_arrays()
         self.stores = [(stmt, _base_name(stmt.targets[0]), loads(stmt.value))
                        for stmt in self.others if isinstance(stmt, gast.Assign)
@@ -68,6 +69,19 @@ class Activity:
                     useful |= values
                     changed = True
         return useful
+
+    def _closures(self):
+        """Names holding a nested function as a value -> its LocalFunction (the helpers they
+        are passed to are specialised for it)."""
+        known = dict(self.parsed.static_functions)
+        for stmt, target, op in self.assigns:
+            value = stmt.value
+            if isinstance(value, gast.Call) and value.args and \
+                    getattr(value.args[0], "knet_local", None) is not None:
+                known[target] = value.args[0].knet_local  # make_closure(g, names, values)
+            elif op.kind == "copy" and op.inputs[0] in known:
+                known[target] = known[op.inputs[0]]
+        return known
 
     # --- writes into local arrays ---
     def _writable_arrays(self):

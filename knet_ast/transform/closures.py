@@ -20,9 +20,12 @@ sees the variable's value at the time of the call. A default that is not a
 constant (`def add(v, c=b)`) is evaluated where the `def` stands, as Python does.
 
 A nested function may call the nested functions defined before it; it then
-captures what they capture. Using a nested function other than by calling it
-(passing it to another function, returning it, storing it) is refused with a
-clear error (by fence), as are two different definitions under one name.
+captures what they capture. A nested function or lambda used as a value
+(`apply(lambda v: v * w, x)`) becomes `make_closure(g, ("w",), (w,))`: a callable
+tuple of the captured values. The helper it is passed to is specialised for it
+(`Program.specialize(..., statics)`): there `fn(x)` becomes `g(x, w=fn[0])`, so
+the gradient returns through the tuple. Two different definitions under one
+name are refused.
 """
 import copy
 import inspect
@@ -41,7 +44,6 @@ class LocalFunction:
         self.parent = parent           # the ParsedFunction it was defined in
         self.captured = captured
         self.siblings = siblings       # the nested functions it may call
-        self.call_nodes = []           # the Name nodes that call it (renamed if its name clashes)
         self.call_defaults = {}        # parameter -> the variable holding its default value
         self.__name__ = node.name
         self.__qualname__ = f"{parent.func.__qualname__}.<locals>.{node.name}"
@@ -86,7 +88,7 @@ class Closures:
             for field in ("body", "orelse"):
                 if isinstance(getattr(stmt, field, None), list):
                     setattr(stmt, field, self.block(getattr(stmt, field)))
-            self._rewrite_calls(stmt, outside_bodies=True)
+            out.extend(self._rewrite_calls(stmt, outside_bodies=True))
             out.append(stmt)
         return out
 
@@ -141,26 +143,96 @@ class Closures:
         function.call_defaults = {p.id: d for p, d in zip(
             args.args[len(args.args) - len(args.defaults):], args.defaults)
             if not isinstance(d, gast.Constant)}
-        self._rewrite_calls(lifted, outside_bodies=False)
-        self.functions[name] = function
+        self.functions[name] = function  # (a use of itself inside is a recursive closure)
+        before += self._rewrite_calls(lifted, outside_bodies=False)
         self.parsed.local_functions[name] = function
         return before
 
     def _rewrite_calls(self, tree, outside_bodies):
-        """`g(a)` -> `g(a, w=w)` for the nested functions (fence refused any other use)."""
-        for node in _walk(tree, outside_bodies):
-            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
-                    node.func.id in self.functions:
-                function = self.functions[node.func.id]
-                passed = {k.arg for k in node.keywords}
-                positional = [a.id for a in function.node.args.args][:len(node.args)]
-                for param, default in function.call_defaults.items():
-                    if param not in passed and param not in positional:
-                        node.keywords.append(gast.keyword(arg=param, value=copy.deepcopy(default)))
-                node.keywords += [gast.keyword(arg=c, value=load(c)) for c in function.captured]
-                node.func.knet_local = function
-                node.func.knet_ref = True  # our name now: emit renames it on a clash
-                function.call_nodes.append(node.func)
+        """Calls of nested functions pass what they capture (`g(a)` -> `g(a, w=w)`); a nested
+        function or lambda used as a value becomes a Closure of what it captures."""
+        uses = _Uses(self)
+        if outside_bodies:
+            for field, value in gast.iter_fields(tree):
+                if field in ("body", "orelse"):
+                    continue
+                if isinstance(value, gast.AST):
+                    setattr(tree, field, uses.visit(value))
+                elif isinstance(value, list):
+                    setattr(tree, field, [uses.visit(v) if isinstance(v, gast.AST) else v
+                                          for v in value])
+        else:
+            tree.body = [uses.visit(stmt) for stmt in tree.body]
+        return uses.before
+
+    def call(self, node, function, captured_values):
+        """Rewrite the call `node` of `function`, passing the captured values."""
+        passed = {k.arg for k in node.keywords}
+        positional = [a.id for a in function.node.args.args][:len(node.args)]
+        for param, default in function.call_defaults.items():
+            if param not in passed and param not in positional:
+                node.keywords.append(gast.keyword(arg=param, value=copy.deepcopy(default)))
+        node.keywords += [gast.keyword(arg=c, value=v)
+                          for c, v in zip(function.captured, captured_values)]
+        node.func = _function_ref(function, node.func)
+        return node
+
+    def closure(self, function, where):
+        """`make_closure(g, ("w",), (w,))`: the nested function as a value."""
+        make = load("make_closure")
+        make.knet_ref = True
+        names = gast.Tuple(elts=[gast.Constant(value=c, kind=None) for c in function.captured],
+                           ctx=gast.Load())
+        values = gast.Tuple(elts=[load(c) for c in function.captured], ctx=gast.Load())
+        return gast.copy_location(gast.Call(func=make, args=[_function_ref(function, where),
+                                                             names, values], keywords=[]), where)
+
+
+class _Uses(gast.NodeTransformer):
+    def __init__(self, owner):
+        self.owner = owner
+        self.before = []
+
+    def visit_Call(self, node):
+        func = node.func
+        self.generic_visit(node) if not isinstance(func, gast.Name) else None
+        if isinstance(func, gast.Name):
+            node.args = [self.visit(a) for a in node.args]
+            for kw in node.keywords:
+                kw.value = self.visit(kw.value)
+            functions, statics = self.owner.functions, self.owner.parsed.static_functions
+            if func.id in functions:
+                function = functions[func.id]
+                return self.owner.call(node, function, [load(c) for c in function.captured])
+            if func.id in statics:  # fn(x) in a helper that was passed a nested function
+                function = statics[func.id]
+                values = [gast.Subscript(value=load(func.id), slice=gast.Constant(value=i, kind=None),
+                                         ctx=gast.Load()) for i in range(len(function.captured))]
+                return self.owner.call(node, function, values)
+        return node
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.owner.functions:
+            return self.owner.closure(self.owner.functions[node.id], node)
+        return node
+
+    def visit_Lambda(self, node):
+        name = self.owner.namer.fresh("lambda_fn")
+        definition = gast.copy_location(gast.FunctionDef(
+            name=name, args=node.args, body=[gast.copy_location(gast.Return(value=node.body), node)],
+            decorator_list=[], returns=None, type_comment=None, type_params=[]), node)
+        self.before += self.owner.lift(definition, node)
+        return self.owner.closure(self.owner.functions[name], node)
+
+    def visit_FunctionDef(self, node):
+        return node
+
+
+def _function_ref(function, where):
+    ref = gast.copy_location(load(function.__name__), where)
+    ref.knet_local = function
+    ref.knet_ref = True  # our name now: emit renames it on a clash
+    return ref
 
 
 def closures(parsed):

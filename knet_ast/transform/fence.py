@@ -65,7 +65,6 @@ def fence(parsed):
             raise parsed.error(UnsupportedSyntaxError, node,
                                "a loop with both `break` and an `else:` clause is not supported",
                                "Set a flag before `break` and test it after the loop.")
-    _fence_local_functions(parsed)
     check_placement(parsed)
     if not always_returns(func.body):
         body = func.body
@@ -73,35 +72,6 @@ def fence(parsed):
                            "the differentiated function must return a value on every path",
                            "End every path with `return <value>` (the scalar loss).")
     return parsed
-
-
-def _fence_local_functions(parsed):
-    """Nested functions and lambdas are lifted (closures.py): they may only be called."""
-    named = {id(stmt.value): stmt.targets[0].id for stmt in gast.walk(parsed.node)
-             if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-             and isinstance(stmt.targets[0], gast.Name)}
-    local = set()
-    for node in gast.walk(parsed.node):
-        if isinstance(node, gast.Lambda) and id(node) not in named:
-            raise parsed.error(UnsupportedSyntaxError, node,
-                               "a `lambda` used as a value (passed to a function, returned, "
-                               "stored in a container) is not supported",
-                               "Name it (`f = lambda v: ...`) and call it, or define the "
-                               "function at module level and pass what it reads as arguments.")
-        if isinstance(node, gast.Lambda):
-            local.add(named[id(node)])
-        elif isinstance(node, gast.FunctionDef) and node is not parsed.node:
-            local.add(node.name)
-    called = {id(n.func) for n in gast.walk(parsed.node) if isinstance(n, gast.Call)}
-    for node in gast.walk(parsed.node):
-        if isinstance(node, gast.Name) and node.id in local and isinstance(node.ctx, gast.Load) \
-                and id(node) not in called:
-            raise parsed.error(
-                UnsupportedSyntaxError, node,
-                f"using the nested function `{node.id}` other than by calling it (passing it "
-                "to another function, returning or storing it) is not supported",
-                "Call it directly, or define it at module level and pass the values it reads "
-                "as arguments.")
 
 
 def always_returns(stmts):

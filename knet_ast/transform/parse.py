@@ -31,6 +31,7 @@ class ParsedFunction:
         self.closure = _closure_cells(func)
         self.qualname = func.__qualname__
         self.local_functions = {}  # nested function name -> LocalFunction (closures.py)
+        self.static_functions = {}  # parameter -> the LocalFunction a caller passes in it
         self.dependencies = []  # (globals, name, object): module globals the transform relied on
 
     # --- locations, for comments and errors ---

@@ -9,6 +9,7 @@ of differentiated parameters, which also makes recursion terminate).
 """
 import copy
 import dataclasses
+import types
 
 import gast
 
@@ -31,9 +32,11 @@ PASSES = [("fence", fence), ("closures", closures), ("comprehensions", comprehen
           ("desugar", desugar), ("anf", anf), ("ssa", ssa)]
 
 
-def prepare(func, active_params, verbose=0):
-    """Parse `func` and run the passes up to activity analysis."""
+def prepare(func, active_params, verbose=0, statics=()):
+    """Parse `func` and run the passes up to activity analysis. `statics` pairs parameters
+    with the nested functions the caller passes in them."""
     parsed = parse_local(func) if isinstance(func, LocalFunction) else parse_function(func)
+    parsed.static_functions = dict(statics)
     parsed.namer = Namer(_names_in(parsed.node) | set(registry.RUNTIME))
     for name, run in PASSES:
         parsed = run(parsed)
@@ -71,13 +74,13 @@ class Program:
         self.function_names.add(name)
         return name
 
-    def specialize(self, func, params):
-        key = (func, params)
+    def specialize(self, func, params, statics=()):
+        key = (func, params, statics)
         if key not in self.specs:
             base = func.__name__ if func.__name__.isidentifier() else LAMBDA_NAME
             spec = Spec(func, params, self.fresh_name(f"{base}_fwd"), self.fresh_name(f"{base}_bwd"))
             self.specs[key] = spec
-            parsed = prepare(func, params, self.verbose)
+            parsed = prepare(func, params, self.verbose, statics)
             self.add_local_functions(parsed)
             parsed.namer.taken |= self.function_names
             self.dependencies.append(parsed.dependencies)
@@ -90,17 +93,16 @@ class Program:
     def add_local_functions(self, parsed):
         """The plain (not differentiated) version of each nested function `parsed` lifted, for
         the calls that pass it nothing differentiated."""
-        for function in parsed.local_functions.values():
-            if function.key in self.plain:
-                name = self.plain[function.key]
-            else:
+        for ref in [n for n in gast.walk(parsed.node) if getattr(n, "knet_local", None)]:
+            function = ref.knet_local
+            if function.key not in self.plain:
                 name = self.plain[function.key] = self.fresh_name(function.__name__)
                 node = copy.deepcopy(function.node)
                 node.name = name
                 self.units.append(Unit(node, _owner(function), function.__defaults__,
                                        function.__kwdefaults__, parsed.filename))
-            for call in function.call_nodes:
-                call.id = name
+                self.add_local_functions(types.SimpleNamespace(node=node, filename=parsed.filename))
+            ref.id = self.plain[function.key]
 
 
 def build_gradient(func, wrt_names, verbose=0):

@@ -229,7 +229,9 @@ class Reverse:
         if id(stmt) not in self.helper_specs:
             args = _bind_helper_args(self.parsed, stmt, op.func)
             active = tuple(p for p, a in args.items() if a in self.active)
-            spec = self.program.specialize(op.func, active)
+            closures = self.activity.closures
+            statics = tuple((p, closures[a]) for p, a in args.items() if a in closures)
+            spec = self.program.specialize(op.func, active, statics)
             self.helper_specs[id(stmt)] = (spec, args)
         return self.helper_specs[id(stmt)]
 

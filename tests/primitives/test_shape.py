@@ -4,7 +4,7 @@ import pytest
 from rule_tables import FLOAT, GENERIC, Case, check_case, check_float32, label
 
 import knet_ast as knet
-from knet_ast.runtime.iteration import as_sequence, dict_from
+from knet_ast.runtime.iteration import as_sequence, dict_from, make_closure
 
 
 def unary(fn):
@@ -165,6 +165,15 @@ def dict_comprehension(xs, r):
     return np.sum(squares["a"] * r) + np.sum(squares["b"] * squares["c"] * r)
 
 
+def apply_to(fn, x):
+    return fn(x)
+
+
+def closure_value(w, r):
+    scaled = apply_to(lambda v: np.sin(v * w), 2.0)  # the lambda captures w: make_closure
+    return np.sum(scaled * r)
+
+
 SHAPES = [
     Case(np.reshape, with_arg(np.reshape, (4, 6)), (SHAPE,)),
     Case(np.reshape, with_arg(np.reshape, -1), (SHAPE,)),
@@ -229,6 +238,7 @@ SHAPES = [
     Case(as_sequence, loop_over, ((5, 3, 4),)),
     Case(list, list_of, ([(3, 4), (3, 4), (3, 4)],)),
     Case(list, list_of, ((5, 3, 4),)),
+    Case(make_closure, closure_value, ((3, 4),)),
     Case(dict_from, dict_comprehension, ([(3, 4), (3, 4), (3, 4), (3, 4)],)),
 ]
 

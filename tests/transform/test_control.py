@@ -25,6 +25,9 @@ def squares(n, size=3, scale=0.6):
 
 
 CASES = [
+    case(cc.lambda_to_helper, normal(3)),
+    case(cc.lambda_to_helper_reads_argument, normal(3, 2), normal(4, 3), wrt=(0, 1)),
+    case(cc.closure_to_helper_loop, normal(3, 3), normal(2, 3), wrt=(0, 1)),
     # --- for over range(a, b, step) ---
     case(cc.range_args, normal(8), fixed(1), fixed(7), fixed(2)),
     case(cc.range_args, normal(8), fixed(6), fixed(0), fixed(-2), label="negative-step"),
@@ -202,20 +205,8 @@ def test_control_gradloss_returns_the_loss(func, makers, wrt, rtol, atol):
     assert np.allclose(loss, expected, rtol=1e-12, atol=1e-12), f"loss {loss!r}, f gives {expected!r}"
 
 
-# Passing a nested function or lambda to another function is refused for now (docs/design.md):
-# the gradient would have to follow the captured values through the callee.
-FUNCTIONS_AS_VALUES = [cc.lambda_to_helper, cc.lambda_to_helper_reads_argument,
-                       cc.closure_to_helper_loop]
-
-
-@pytest.mark.parametrize("func", FUNCTIONS_AS_VALUES, ids=lambda f: f.__name__)
-def test_functions_passed_as_values_are_refused_with_the_line(func):
-    with pytest.raises(UnsupportedSyntaxError, match="other than by calling it|as a value"):
-        knet.grad(func)
-
-
 def test_every_control_function_is_tested():
-    tested = {row.func for row in CASES} | set(FUNCTIONS_AS_VALUES)
+    tested = {row.func for row in CASES}
     defined = {name: value for name, value in vars(cc).items()
                if inspect.isfunction(value) and value.__module__ == cc.__name__}
     untested = {name for name, value in defined.items() if value not in tested} - HELPERS

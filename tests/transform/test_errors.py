@@ -135,20 +135,6 @@ def uses_match(x, mode):
     return np.sum(y)
 
 
-def apply_to(fn, x):
-    return fn(x)
-
-
-def uses_nested_def_as_value(x):
-    def double(v):
-        return v * 2.0
-    return np.sum(apply_to(double, x))  # error
-
-
-def uses_lambda_as_value(x):
-    return np.sum(apply_to(lambda v: v * 2.0, x))  # error
-
-
 def uses_conditional_comprehension(w):
     squares = [np.sum(v * v) for v in w] if len(w) > 1 else w  # error
     return squares[0]
@@ -182,7 +168,7 @@ def uses_starred_target(x):
 SYNTAX_CASES = [
     uses_yield, uses_yield_from, uses_try, uses_with, uses_global, uses_nonlocal, uses_async,
     uses_class, uses_del, uses_import, uses_import_from, uses_walrus, uses_match,
-    uses_nested_def_as_value, uses_lambda_as_value, uses_conditional_comprehension,
+    uses_conditional_comprehension,
     uses_comprehension_after_or, uses_comprehension_in_while_test, uses_set_comprehension, uses_no_return, uses_starred_target,
 ]
 
