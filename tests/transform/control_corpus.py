@@ -706,6 +706,19 @@ def closure_to_helper_loop(w, x):
     return np.sum(repeat(step, x, 3) ** 2)
 
 
+def closure_recursive(x, w):
+    def power_times(v, n):
+        if n == 0:
+            return v * 0.0 + 1.0
+        return v * w * power_times(v, n - 1)
+    return np.sum(power_times(x, 3))
+
+
+def closure_in_list_is_not_followed(x):
+    fs = [lambda v: v * 2.0, lambda v: v * 3.0]
+    return np.sum(fs[0](x))
+
+
 def factory_closure(x):
     return np.sum(scale3(x) * x)
 

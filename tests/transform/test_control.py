@@ -25,6 +25,7 @@ def squares(n, size=3, scale=0.6):
 
 
 CASES = [
+    case(cc.closure_recursive, normal(3), normal(3), wrt=(0, 1)),
     case(cc.lambda_to_helper, normal(3)),
     case(cc.lambda_to_helper_reads_argument, normal(3, 2), normal(4, 3), wrt=(0, 1)),
     case(cc.closure_to_helper_loop, normal(3, 3), normal(2, 3), wrt=(0, 1)),
@@ -205,11 +206,17 @@ def test_control_gradloss_returns_the_loss(func, makers, wrt, rtol, atol):
     assert np.allclose(loss, expected, rtol=1e-12, atol=1e-12), f"loss {loss!r}, f gives {expected!r}"
 
 
+def test_calling_a_closure_taken_from_a_list_is_a_clear_error():
+    with pytest.raises(knet.errors.NoRuleError, match="fs0"):
+        knet.grad(cc.closure_in_list_is_not_followed)(np.ones(2))
+
+
 def test_every_control_function_is_tested():
     tested = {row.func for row in CASES}
     defined = {name: value for name, value in vars(cc).items()
                if inspect.isfunction(value) and value.__module__ == cc.__name__}
-    untested = {name for name, value in defined.items() if value not in tested} - HELPERS
+    untested = {name for name, value in defined.items() if value not in tested} - HELPERS - {
+        "closure_in_list_is_not_followed"}
     assert untested == set()
     assert HELPERS <= set(defined), "a helper named here is gone from control_corpus"
 
