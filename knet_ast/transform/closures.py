@@ -33,7 +33,7 @@ import inspect
 import gast
 
 from ..errors import InputMutationError, UnsupportedSyntaxError
-from .nodes import assign, at, load
+from .nodes import assign, at, load, visit_own_expressions
 
 
 class LocalFunction:
@@ -153,14 +153,7 @@ class Closures:
         function or lambda used as a value becomes a Closure of what it captures."""
         uses = _Uses(self)
         if outside_bodies:
-            for field, value in gast.iter_fields(tree):
-                if field in ("body", "orelse"):
-                    continue
-                if isinstance(value, gast.AST):
-                    setattr(tree, field, uses.visit(value))
-                elif isinstance(value, list):
-                    setattr(tree, field, [uses.visit(v) if isinstance(v, gast.AST) else v
-                                          for v in value])
+            visit_own_expressions(tree, uses)
         else:
             tree.body = [uses.visit(stmt) for stmt in tree.body]
         return uses.before
@@ -304,22 +297,6 @@ def _loads_in_order(node):
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) and sub.id not in seen:
             seen.append(sub.id)
     return seen
-
-
-def _walk(tree, outside_bodies):
-    """Nodes of `tree`; for a statement of the outer function, not its nested blocks (those
-    are rewritten when their own statements are visited)."""
-    todo = [tree]
-    while todo:
-        node = todo.pop()
-        yield node
-        for field, value in gast.iter_fields(node):
-            if outside_bodies and node is tree and field in ("body", "orelse"):
-                continue
-            if isinstance(value, gast.AST):
-                todo.append(value)
-            elif isinstance(value, list):
-                todo.extend(v for v in value if isinstance(v, gast.AST))
 
 
 def _base(node):

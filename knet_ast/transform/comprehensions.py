@@ -24,7 +24,7 @@ names unless the function uses the same name elsewhere.
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from .nodes import assign, at, load
+from .nodes import assign, at, load, visit_own_expressions
 
 _COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp, gast.DictComp)
 _BLOCKS = ("body", "orelse")
@@ -45,7 +45,7 @@ class Comprehensions:
                     setattr(stmt, field, self.block(getattr(stmt, field)))
             before = []
             if not isinstance(stmt, gast.FunctionDef):
-                _Hoist(self, stmt, before).visit_fields(stmt)
+                visit_own_expressions(stmt, _Hoist(self, stmt, before))
             out.extend(self.block(before) + [stmt])
         return out
 
@@ -93,16 +93,6 @@ class _Hoist(gast.NodeTransformer):
 
     def __init__(self, owner, stmt, before):
         self.owner, self.stmt, self.before = owner, stmt, before
-
-    def visit_fields(self, stmt):
-        for field, value in gast.iter_fields(stmt):
-            if field in _BLOCKS or field in ("decorator_list", "args"):
-                continue
-            if isinstance(value, gast.AST):
-                setattr(stmt, field, self.visit(value))
-            elif isinstance(value, list):
-                setattr(stmt, field, [self.visit(v) if isinstance(v, gast.AST) else v
-                                      for v in value])
 
     def _comprehension(self, node):
         stmts, name = self.owner.lower(node, self.stmt)

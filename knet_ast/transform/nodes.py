@@ -32,3 +32,15 @@ def assign_tuple(names, value):
 def at(new, old):
     """`new` with the source location (the user's line) of `old`."""
     return gast.copy_location(new, old)
+
+
+def visit_own_expressions(stmt, visitor):
+    """Run the NodeTransformer `visitor` over the expressions of `stmt` itself, not over the
+    statements nested in it (its body and orelse)."""
+    for field, value in gast.iter_fields(stmt):
+        if field in ("body", "orelse", "decorator_list", "args"):
+            continue
+        if isinstance(value, gast.AST):
+            setattr(stmt, field, visitor.visit(value))
+        elif isinstance(value, list):
+            setattr(stmt, field, [visitor.visit(v) if isinstance(v, gast.AST) else v for v in value])
