@@ -220,7 +220,8 @@ class Activity:
                     f"calling {op.describe} for its effect with a value that carries a gradient "
                     "is not supported: a change it makes to that value would be invisible to "
                     "the reverse sweep",
-                    "Return what the function computes and assign it.")
+                    "Return what the function computes and assign it; if it changes nothing "
+                    "(a check that may raise), assign its result: `_ = check(x)`.")
             if isinstance(call.func, gast.Attribute) and _base_name(call.func) in self.varied:
                 raise self.parsed.error(
                     InputMutationError, stmt,
