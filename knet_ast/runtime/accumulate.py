@@ -130,6 +130,15 @@ def add_at(da, x, index, g):
 
 def copy_slice(x, index):
     """A copy of x[index], saved before `x[index] = v` overwrites it."""
+    if _may_repeat(index):
+        hits = array_module(x).zeros(x.shape, np.int32)
+        array_module(x).add.at(hits, index, 1)
+        if int(hits.max(initial=0)) > 1:
+            raise KnetError(
+                "writing into an array through an index array with repeated entries "
+                "(`h[[0, 2, 2]] = v`): NumPy keeps only the last value written to each entry, "
+                "which knet_ast does not differentiate; write each entry once, or build the "
+                "array with np.add.at-free code (e.g. a sum of one-hot products)")
     part = x[index]
     return part.copy() if is_array(part) else part
 

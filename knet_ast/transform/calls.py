@@ -103,7 +103,9 @@ def _call(parsed, call):
                 return Op("nondiff")
             return Op("unknown", _arg_names(call) + [_name(func.value)],
                       describe=f"the method .{func.attr}()")
-        return Op("unknown", _arg_names(call), describe=f"the local function {_text(func)}")
+        # the function itself may carry a gradient (a closure over differentiated values)
+        return Op("unknown", _arg_names(call) + [_name(func)],
+                  describe=f"the local function {_text(func)}")
     if registry.is_nondiff(obj):
         return Op("nondiff")
     rule = registry.lookup(obj)

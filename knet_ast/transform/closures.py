@@ -151,7 +151,7 @@ class Closures:
     def _rewrite_calls(self, tree, outside_bodies):
         """Calls of nested functions pass what they capture (`g(a)` -> `g(a, w=w)`); a nested
         function or lambda used as a value becomes a Closure of what it captures."""
-        uses = _Uses(self)
+        uses = _Uses(self, lift_lambdas=outside_bodies)
         if outside_bodies:
             visit_own_expressions(tree, uses)
         else:
@@ -182,9 +182,10 @@ class Closures:
 
 
 class _Uses(gast.NodeTransformer):
-    def __init__(self, owner):
+    def __init__(self, owner, lift_lambdas):
         self.owner = owner
         self.before = []
+        self.lift_lambdas = lift_lambdas  # in a lifted body, its own pipeline lifts them
 
     def visit_Call(self, node):
         func = node.func
@@ -210,6 +211,9 @@ class _Uses(gast.NodeTransformer):
         return node
 
     def visit_Lambda(self, node):
+        if not self.lift_lambdas:
+            self.generic_visit(node)  # calls of the enclosing function's nested functions
+            return node
         name = self.owner.namer.fresh("lambda_fn")
         definition = gast.copy_location(gast.FunctionDef(
             name=name, args=node.args, body=[gast.copy_location(gast.Return(value=node.body), node)],

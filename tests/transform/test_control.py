@@ -211,6 +211,49 @@ def test_calling_a_closure_taken_from_a_list_is_a_clear_error():
         knet.grad(cc.closure_in_list_is_not_followed)(np.ones(2))
 
 
+def closure_under_another_name(x, w):
+    g = lambda v: v * w  # noqa: E731
+    h = g
+    return np.sum(h(x))
+
+
+def closure_from_a_nested_factory(x, w):
+    def make(c):
+        return lambda v: v * c
+    g = make(w)
+    return np.sum(g(x))
+
+
+@pytest.mark.parametrize("func", [closure_under_another_name, closure_from_a_nested_factory])
+def test_a_closure_called_under_another_name_is_a_clear_error_not_a_zero(func):
+    with pytest.raises(knet.errors.NoRuleError):
+        knet.grad(func, wrt=1)(np.ones(3), 0.7)
+
+
+def repeated_index_write(x):
+    h = np.zeros(3)
+    h[np.array([0, 2, 2])] = x  # NumPy keeps the last value written to entry 2
+    return np.sum(h)
+
+
+def test_a_write_through_repeated_indices_is_a_clear_error():
+    with pytest.raises(knet.errors.KnetError, match="repeated entries"):
+        knet.grad(repeated_index_write)(np.ones(3))
+
+
+def test_a_lambda_inside_a_nested_function_captures_its_parameter():
+    def loss(x, w):
+        def scaled(c):
+            return apply_twice(lambda v: v * c, x)
+        return np.sum(scaled(w))
+    check_grad(loss, np.array([0.5, -1.0, 2.0]), 0.7, wrt=1)
+    check_grad(loss, np.array([0.5, -1.0, 2.0]), 0.7, wrt=0)
+
+
+def apply_twice(fn, v):
+    return fn(fn(v))
+
+
 def test_every_control_function_is_tested():
     tested = {row.func for row in CASES}
     defined = {name: value for name, value in vars(cc).items()
