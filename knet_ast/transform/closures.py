@@ -39,12 +39,11 @@ from .nodes import assign, at, load, visit_own_expressions
 class LocalFunction:
     """A nested function lifted to a helper: its definition and the function it lives in."""
 
-    def __init__(self, node, parent, captured, siblings):
+    def __init__(self, node, parent, captured, call_defaults):
         self.node = node               # gast FunctionDef, captured names as keyword-only params
         self.parent = parent           # the ParsedFunction it was defined in
         self.captured = captured
-        self.siblings = siblings       # the nested functions it may call
-        self.call_defaults = {}        # parameter -> the variable holding its default value
+        self.call_defaults = call_defaults  # parameter -> the variable holding its default
         self.__name__ = node.name
         self.__qualname__ = f"{parent.func.__qualname__}.<locals>.{node.name}"
         self.__defaults__ = tuple(_constant(d) for d in node.args.defaults) or None
@@ -100,13 +99,15 @@ class Closures:
             raise self.parsed.error(UnsupportedSyntaxError, where,
                                     f"two different functions named `{name}` in one function",
                                     "Give each nested function (or lambda) its own name.")
-        before = []
+        before, call_defaults = [], {}
         args = node.args
-        for i, default in enumerate(args.defaults):
+        with_defaults = args.args[len(args.args) - len(args.defaults):]
+        for i, (param, default) in enumerate(zip(with_defaults, args.defaults)):
             if not isinstance(default, gast.Constant):  # evaluated here, passed at each call
                 value_name = self.namer.fresh(f"{name}_default")
                 before.append(at(assign(value_name, default), where))
-                args.defaults[i] = load(value_name)
+                call_defaults[param.id] = load(value_name)
+                args.defaults[i] = gast.Constant(value=None, kind=None)
         if any(d is not None and not isinstance(d, gast.Constant) for d in args.kw_defaults):
             raise self.parsed.error(UnsupportedSyntaxError, where,
                                     "a keyword-only parameter of a nested function with a "
@@ -135,17 +136,9 @@ class Closures:
         lifted.args.kwonlyargs = list(lifted.args.kwonlyargs) + [
             gast.Name(id=c, ctx=gast.Param(), annotation=None, type_comment=None) for c in captured]
         lifted.args.kw_defaults = list(lifted.args.kw_defaults) + [None] * len(captured)
-        if lifted.args.defaults and any(not isinstance(d, gast.Constant) for d in lifted.args.defaults):
-            # defaults evaluated at the def: keep the parameter, fill it in at each call
-            lifted.args.defaults = [gast.Constant(value=None, kind=None) if not isinstance(
-                d, gast.Constant) else d for d in lifted.args.defaults]
-        function = LocalFunction(lifted, self.parsed, captured, self.functions)
-        function.call_defaults = {p.id: d for p, d in zip(
-            args.args[len(args.args) - len(args.defaults):], args.defaults)
-            if not isinstance(d, gast.Constant)}
+        function = LocalFunction(lifted, self.parsed, captured, call_defaults)
         self.functions[name] = function  # (a use of itself inside is a recursive closure)
         before += self._rewrite_calls(lifted, outside_bodies=False)
-        self.parsed.local_functions[name] = function
         return before
 
     def _rewrite_calls(self, tree, outside_bodies):

@@ -27,8 +27,7 @@ _LOOPS = (gast.For, gast.While)
 
 
 class Loop:
-    def __init__(self, node):
-        self.node = node
+    def __init__(self):
         self.broke = None     # flag names, created on first use
         self.skipped = None
         self.exits = []       # flags whose truth ends the loop
@@ -94,7 +93,7 @@ class Jumps:
             self.loop(stmt)
 
     def loop(self, node):
-        inner = Loop(node)
+        inner = Loop()
         self.loops.append(inner)
         body = self.block(node.body)
         self.loops.pop()

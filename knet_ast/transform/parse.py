@@ -30,7 +30,6 @@ class ParsedFunction:
         self.local_names = _local_names(node)
         self.closure = _closure_cells(func)
         self.qualname = func.__qualname__
-        self.local_functions = {}  # nested function name -> LocalFunction (closures.py)
         self.static_functions = {}  # parameter -> the LocalFunction a caller passes in it
         self.dependencies = []  # (globals, name, object): module globals the transform relied on
 

@@ -9,7 +9,6 @@ of differentiated parameters, which also makes recursion terminate).
 """
 import copy
 import dataclasses
-import types
 
 import gast
 
@@ -81,7 +80,7 @@ class Program:
             spec = Spec(func, params, self.fresh_name(f"{base}_fwd"), self.fresh_name(f"{base}_bwd"))
             self.specs[key] = spec
             parsed = prepare(func, params, self.verbose, statics)
-            self.add_local_functions(parsed)
+            self.add_local_functions(parsed.node, parsed.filename)
             parsed.namer.taken |= self.function_names
             self.dependencies.append(parsed.dependencies)
             fwd, bwd = optimize(Reverse(parsed, self, split=True).split_functions(spec))
@@ -90,18 +89,18 @@ class Program:
                                 parsed.filename), Unit(bwd, owner, filename=parsed.filename)]
         return self.specs[key]
 
-    def add_local_functions(self, parsed):
-        """The plain (not differentiated) version of each nested function `parsed` lifted, for
+    def add_local_functions(self, tree, filename):
+        """The plain (not differentiated) version of each nested function `tree` refers to, for
         the calls that pass it nothing differentiated."""
-        for ref in [n for n in gast.walk(parsed.node) if getattr(n, "knet_local", None)]:
+        for ref in [n for n in gast.walk(tree) if getattr(n, "knet_local", None)]:
             function = ref.knet_local
             if function.key not in self.plain:
                 name = self.plain[function.key] = self.fresh_name(function.__name__)
                 node = copy.deepcopy(function.node)
                 node.name = name
                 self.units.append(Unit(node, _owner(function), function.__defaults__,
-                                       function.__kwdefaults__, parsed.filename))
-                self.add_local_functions(types.SimpleNamespace(node=node, filename=parsed.filename))
+                                       function.__kwdefaults__, filename))
+                self.add_local_functions(node, filename)  # the nested functions it calls
             ref.id = self.plain[function.key]
 
 
@@ -110,7 +109,7 @@ def build_gradient(func, wrt_names, verbose=0):
     program = Program(verbose)
     parsed = prepare(func, wrt_names, verbose)
     name = program.fresh_name(f"grad_{parsed.name}")
-    program.add_local_functions(parsed)
+    program.add_local_functions(parsed.node, parsed.filename)
     parsed.namer.taken |= program.function_names
     (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)])
     units = [Unit(main, func, func.__defaults__, func.__kwdefaults__, parsed.filename)] + \
