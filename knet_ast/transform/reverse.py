@@ -23,7 +23,7 @@ from ..errors import UnsupportedSyntaxError
 from ..primitives import registry
 from . import nodes
 from .closures import LocalFunction
-from .names import loads, stores
+from .names import loads, stores, upward_exposed
 from .nodes import assign, assign_tuple, load, none, store
 from .parse import param_names
 from .shapes import SameShape
@@ -521,7 +521,7 @@ def _name_of(expr):
 def _needs(reverse, forward, also=frozenset()):
     """What a block must push: the values its reverse code reads that its forward code (or
     `also`: the loop target, the parameters) assigns."""
-    return sorted(_free_loads(reverse) & (stores(forward) | set(also)))
+    return sorted(upward_exposed(reverse) & (stores(forward) | set(also)))
 
 
 # runtime helpers that read these arguments only for their shape, dtype or structure
@@ -584,32 +584,6 @@ def _statements_outside_loops(stmts):
         if isinstance(stmt, gast.If):
             yield from _statements_outside_loops(stmt.body)
             yield from _statements_outside_loops(stmt.orelse)
-
-
-def _free_loads(stmts, bound=frozenset()):
-    free, bound = set(), set(bound)
-    for stmt in stmts:
-        if isinstance(stmt, gast.Assign):
-            free |= loads(stmt.value) - bound
-            for target in stmt.targets:
-                names = target.elts if isinstance(target, gast.Tuple) else [target]
-                for t in names:
-                    if isinstance(t, gast.Name):
-                        bound.add(t.id)
-                    else:
-                        free |= loads(t) - bound
-        elif isinstance(stmt, gast.For):
-            free |= loads(stmt.iter) - bound
-            free |= _free_loads(stmt.body, bound | {stmt.target.id})
-        elif isinstance(stmt, gast.While):
-            free |= loads(stmt.test) - bound
-            free |= _free_loads(stmt.body, bound)
-        elif isinstance(stmt, gast.If):
-            free |= loads(stmt.test) - bound
-            free |= _free_loads(stmt.body, bound) | _free_loads(stmt.orelse, bound)
-        else:
-            free |= loads(stmt) - bound
-    return free
 
 
 # --- helpers: building gast nodes ---

@@ -14,7 +14,7 @@ reverse pass; everything else is simply kept in locals.
 """
 import gast
 
-from .names import loads, stores
+from .names import loads, stores, upward_exposed
 from .nodes import assign, load, none
 from .parse import param_names
 
@@ -61,7 +61,7 @@ class SSA:
             node.iter = _rename(node.iter, current)
         target = node.target.id if is_for else None
         assigned = stores(node.body) | ({target} if is_for else set())
-        exposed = _upward_exposed(node.body, {target} if is_for else set())
+        exposed = upward_exposed(node.body, {target} if is_for else set())
         if not is_for:
             exposed |= loads(node.test)
         carried = sorted(v for v in assigned if v in exposed or v in live_after)
@@ -136,30 +136,6 @@ class _Renamer(gast.NodeTransformer):
 
 def _rename(node, current):
     return _Renamer(current).visit(node)
-
-
-def _upward_exposed(stmts, killed=frozenset()):
-    """Names read in `stmts` before any (unconditional) assignment to them."""
-    killed, exposed = set(killed), set()
-    for stmt in stmts:
-        if isinstance(stmt, gast.For):
-            exposed |= loads(stmt.iter) - killed
-            exposed |= _upward_exposed(stmt.body, killed | {stmt.target.id})
-        elif isinstance(stmt, gast.While):
-            exposed |= loads(stmt.test) - killed
-            exposed |= _upward_exposed(stmt.body, killed)
-        elif isinstance(stmt, gast.If):
-            exposed |= loads(stmt.test) - killed
-            exposed |= _upward_exposed(stmt.body, killed) | _upward_exposed(stmt.orelse, killed)
-        elif isinstance(stmt, gast.Assign):
-            exposed |= loads(stmt.value) - killed
-            if isinstance(stmt.targets[0], gast.Name):
-                killed.add(stmt.targets[0].id)
-            else:
-                exposed |= loads(stmt.targets[0]) - killed
-        else:
-            exposed |= loads(stmt) - killed
-    return exposed
 
 
 def _copy(target, source, where):
