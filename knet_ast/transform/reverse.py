@@ -375,11 +375,10 @@ class Reverse:
         if not names:
             return []
         self.uses_tape = True
-        values = _value_loads(reverse, LENGTH_ARGUMENTS)
-        not_shape, not_length = _value_loads(reverse), _value_loads(reverse, {"length": (0,)})
-        items = [load(n) if n in values or (n in not_shape and n in not_length) else
-                 _call("shape_of", load(n)) if n not in not_shape else _call("len", load(n))
-                 for n in names]
+        reads = _how_read(reverse)
+        saved = {frozenset({"shape"}): "shape_of", frozenset({"length"}): "len"}
+        items = [_call(saved[frozenset(reads[n])], load(n)) if frozenset(reads.get(n, ())) in saved
+                 else load(n) for n in names]
         value = items[0] if len(items) == 1 else gast.Tuple(elts=items, ctx=gast.Load())
         return [gast.Expr(value=gast.Call(
             func=gast.Attribute(value=load(self.tape), attr="append", ctx=gast.Load()),
@@ -524,26 +523,28 @@ def _needs(reverse, forward, also=frozenset()):
     return sorted(upward_exposed(reverse) & (stores(forward) | set(also)))
 
 
-# runtime helpers that read these arguments only for their shape, dtype or structure
-SHAPE_ARGUMENTS = {"unbroadcast": (1,), "unreduce": (1,), "reduced_fraction": (0, 1),
-                   "zeros_if_none": (1,), "zeros_like_grad": (0,), "add_at": (1,),
-                   "grad_item": (2,)}
+# runtime helpers that read these arguments only for their shape, dtype or structure ("shape"),
+# or only for their length ("length")
+METADATA_ARGUMENTS = {"unbroadcast": {1: "shape"}, "unreduce": {1: "shape"},
+                      "reduced_fraction": {0: "shape", 1: "shape"}, "zeros_if_none": {1: "shape"},
+                      "zeros_like_grad": {0: "shape"}, "add_at": {1: "shape"},
+                      "grad_item": {2: "shape"}, "length": {0: "length"}}
 
 
-LENGTH_ARGUMENTS = dict(SHAPE_ARGUMENTS, length=(0,))  # and `length` reads only a list's length
-
-
-def _value_loads(stmts, arguments=SHAPE_ARGUMENTS):
-    """Names `stmts` read for their values (not only as an argument listed in `arguments`)."""
-    shape_reads = set()
-    for node in gast.walk(gast.Module(body=list(stmts), type_ignores=[])):
+def _how_read(stmts):
+    """name -> the set of ways `stmts` read it: "value", "shape", "length"."""
+    module = gast.Module(body=list(stmts), type_ignores=[])
+    metadata = {}
+    for node in gast.walk(module):
         if isinstance(node, gast.Call) and getattr(node.func, "knet_ref", False):
-            for position in arguments.get(node.func.id, ()):
+            for position, kind in METADATA_ARGUMENTS.get(node.func.id, {}).items():
                 if position < len(node.args) and isinstance(node.args[position], gast.Name):
-                    shape_reads.add(id(node.args[position]))
-    return {node.id for node in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)
-            and id(node) not in shape_reads}
+                    metadata[id(node.args[position])] = kind
+    reads = {}
+    for node in gast.walk(module):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            reads.setdefault(node.id, set()).add(metadata.get(id(node), "value"))
+    return reads
 
 
 def _loop_invariants(loop, ops):
