@@ -163,7 +163,8 @@ class Desugar(gast.NodeTransformer):
                                     "a loop target must be a name or a tuple of names")
         before = []
         if not _integer_range(node.iter, self.parsed):
-            node.iter, item = self._indexed(node, before)
+            node.iter, index, item = self._indexed(node, before)
+            node.target = store(index)
         else:
             if isinstance(node.target, gast.Name):
                 return [node] + orelse
@@ -176,41 +177,33 @@ class Desugar(gast.NodeTransformer):
         return before + [node] + orelse
 
     def _indexed(self, node, before):
-        """(new iterable, (loop target, its value)) for a loop over anything but a range."""
+        """(range(...) to loop over, the loop index, (loop target, its value)) for a loop over
+        anything but a range."""
         iterable, target = node.iter, node.target
         kind = _iteration_kind(iterable, self.parsed)
         call_args = iterable.args if kind in ("zip", "enumerate", "reversed") else []
+        if kind == "enumerate" and isinstance(target, (gast.Tuple, gast.List)) and \
+                len(target.elts) == 2 and isinstance(target.elts[0], gast.Name) and \
+                len(call_args) == 1:  # `for i, x in enumerate(xs)`: i is the loop index itself
+            seq, index = self._sequence(call_args[0], node, before), target.elts[0].id
+            return _range(_len(seq)), index, (target.elts[1], _item(seq, index))
+        index = self.namer.fresh("index")
         if kind == "zip":
             seqs = [self._sequence(a, node, before) for a in call_args]
-            lengths = [_call_builtin("len", load(q)) for q in seqs]
-            stop = lengths[0] if len(lengths) == 1 else _call_builtin("min", *lengths)
-            index = self.namer.fresh("index")
-            node.target = store(index)
+            stop = _len(seqs[0]) if len(seqs) == 1 else _call_builtin("min", *map(_len, seqs))
             value = gast.Tuple(elts=[_item(q, index) for q in seqs], ctx=gast.Load())
-            return _call_builtin("range", stop), (target, value)
-        if kind == "enumerate":
+            return _range(stop), index, (target, value)
+        if kind == "enumerate":  # enumerate(xs, start)
             seq = self._sequence(call_args[0], node, before)
-            start = call_args[1] if len(call_args) > 1 else None
-            named = isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2 and \
-                isinstance(target.elts[0], gast.Name) and start is None
-            index = target.elts[0].id if named else self.namer.fresh("index")
-            length = _call_builtin("len", load(seq))
-            if named:  # `for i, x in enumerate(xs)`: i is the loop index itself
-                node.target = store(index)
-                return _call_builtin("range", length), (target.elts[1], _item(seq, index))
-            count = load(index) if start is None else gast.BinOp(left=load(index), op=gast.Add(),
-                                                                  right=start)
+            count = gast.BinOp(left=load(index), op=gast.Add(), right=call_args[1]) \
+                if len(call_args) > 1 else load(index)
             value = gast.Tuple(elts=[count, _item(seq, index)], ctx=gast.Load())
-            node.target = store(index)
-            return _call_builtin("range", length), (target, value)
-        index = self.namer.fresh("index")
-        node.target = store(index)
+            return _range(_len(seq)), index, (target, value)
         if kind == "reversed":
             seq = self._sequence(call_args[0], node, before)
-            last = gast.BinOp(left=_call_builtin("len", load(seq)), op=gast.Sub(),
-                              right=gast.Constant(value=1, kind=None))
+            last = gast.BinOp(left=_len(seq), op=gast.Sub(), right=gast.Constant(value=1, kind=None))
             minus_one = gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=1, kind=None))
-            return _call_builtin("range", last, minus_one, minus_one), (target, _item(seq, index))
+            return _range(last, minus_one, minus_one), index, (target, _item(seq, index))
         if kind in ("items", "values", "keys"):
             mapping = iterable.func.value
             if not isinstance(mapping, gast.Name):
@@ -218,17 +211,15 @@ class Desugar(gast.NodeTransformer):
                 before.append(at(gast.Assign(targets=[store(tmp)], value=mapping, type_comment=None),
                                  node))
                 mapping = load(tmp)
-            keys = self._sequence(mapping, node, before, hint=f"{mapping.id}_keys")
-            key = _item(keys, index)
-            entry = gast.Subscript(value=load(mapping.id), slice=_item(keys, index), ctx=gast.Load())
+            seq = self._sequence(mapping, node, before, hint=f"{mapping.id}_keys")
+            key = _item(seq, index)
+            entry = gast.Subscript(value=load(mapping.id), slice=_item(seq, index), ctx=gast.Load())
             value = {"keys": key, "values": entry,
                      "items": gast.Tuple(elts=[key, entry], ctx=gast.Load())}[kind]
         else:
             seq = self._sequence(iterable, node, before)
             value = _item(seq, index)
-        node.target = store(index)
-        seq_name = keys if kind in ("items", "values", "keys") else seq
-        return _call_builtin("range", _call_builtin("len", load(seq_name))), (target, value)
+        return _range(_len(seq)), index, (target, value)
 
     def _sequence(self, expr, node, before, hint=None):
         """A new name for `as_sequence(expr)`, assigned before the loop."""
@@ -301,6 +292,14 @@ def _iteration_kind(iterable, parsed):
 
 def _item(seq, index):
     return gast.Subscript(value=load(seq), slice=load(index), ctx=gast.Load())
+
+
+def _len(seq):
+    return _call_builtin("len", load(seq))
+
+
+def _range(*args):
+    return _call_builtin("range", *args)
 
 
 def _call_builtin(name, *args):
