@@ -18,8 +18,9 @@ list of keys and one of values, joined by `dict_from(keys, values)`.
 A comprehension is evaluated once, before its statement, so it may not sit
 where Python would evaluate it conditionally or repeatedly: in a branch of a
 conditional expression, after the first operand of `and`/`or`, or in the test
-of a `while` loop. `check_placement` (run by fence) refuses those. Comprehension variables keep their
-names unless the function uses the same name elsewhere.
+of a `while` loop. `check_placement` (run by fence) refuses those.
+Comprehension variables keep their names unless the function uses the same
+name elsewhere.
 """
 import gast
 
@@ -39,13 +40,11 @@ class Comprehensions:
     def block(self, stmts):
         out = []
         for stmt in stmts:
-            for field in _BLOCKS:
-                if isinstance(getattr(stmt, field, None), list) and \
-                        not isinstance(stmt, (gast.FunctionDef, gast.Lambda)):
+            for field in _BLOCKS:  # (closures.py has lifted nested functions and lambdas)
+                if isinstance(getattr(stmt, field, None), list):
                     setattr(stmt, field, self.block(getattr(stmt, field)))
             before = []
-            if not isinstance(stmt, gast.FunctionDef):
-                visit_own_expressions(stmt, _Hoist(self, stmt, before))
+            visit_own_expressions(stmt, _Hoist(self, stmt, before))
             out.extend(self.block(before) + [stmt])
         return out
 
@@ -100,9 +99,6 @@ class _Hoist(gast.NodeTransformer):
         return load(name)
 
     visit_ListComp = visit_GeneratorExp = visit_DictComp = _comprehension
-
-    def visit_Lambda(self, node):
-        return node  # its body is a function of its own (lifted with closures)
 
 
 def check_placement(parsed):

@@ -21,7 +21,7 @@ A return inside a loop also exits the loop: every loop it is in ends with
 import gast
 
 from .fence import always_returns
-from .nodes import assign, at, load
+from .nodes import assign, at, load, walk
 
 _LOOPS = (gast.For, gast.While)
 
@@ -43,7 +43,7 @@ class Jumps:
 
     def function(self, node):
         body = node.body  # fence made sure every path returns
-        returns = [n for n in _walk_here(body) if isinstance(n, gast.Return)]
+        returns = [n for n in walk(body) if isinstance(n, gast.Return)]
         if returns == [body[-1]] and not _has_loop_jumps(body):
             return
         if returns != [body[-1]]:
@@ -140,7 +140,7 @@ class Jumps:
         loop = self.loops[-1] if self.loops else None
         candidates = [loop.broke, loop.skipped] if loop else []
         candidates.append(self.returned)
-        assigned = {n.targets[0].id for n in _walk_here([stmt])
+        assigned = {n.targets[0].id for n in walk([stmt])
                     if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
                     and isinstance(n.value, gast.Constant) and n.value.value is True}
         return [f for f in candidates if f is not None and f in assigned]
@@ -163,15 +163,5 @@ def jumps(parsed):
     return parsed
 
 
-def _walk_here(stmts):
-    """Nodes of `stmts`, not entering nested function definitions."""
-    todo = list(stmts)
-    while todo:
-        node = todo.pop()
-        yield node
-        if not isinstance(node, (gast.FunctionDef, gast.Lambda)):
-            todo.extend(gast.iter_child_nodes(node))
-
-
 def _has_loop_jumps(stmts):
-    return any(isinstance(n, (gast.Break, gast.Continue)) for n in _walk_here(stmts))
+    return any(isinstance(n, (gast.Break, gast.Continue)) for n in walk(stmts))

@@ -44,3 +44,8 @@ def visit_own_expressions(stmt, visitor):
             setattr(stmt, field, visitor.visit(value))
         elif isinstance(value, list):
             setattr(stmt, field, [visitor.visit(v) if isinstance(v, gast.AST) else v for v in value])
+
+
+def walk(stmts):
+    """Every node of a list of statements (gast.walk takes one node)."""
+    return gast.walk(gast.Module(body=list(stmts), type_ignores=[]))

@@ -24,7 +24,7 @@ from ..primitives import registry
 from . import nodes
 from .closures import LocalFunction
 from .names import loads, stores, upward_exposed
-from .nodes import assign, assign_tuple, load, none, store
+from .nodes import assign, assign_tuple, load, none, store, walk
 from .parse import param_names
 from .shapes import SameShape
 
@@ -533,15 +533,14 @@ METADATA_ARGUMENTS = {"unbroadcast": {1: "shape"}, "unreduce": {1: "shape"},
 
 def _how_read(stmts):
     """name -> the set of ways `stmts` read it: "value", "shape", "length"."""
-    module = gast.Module(body=list(stmts), type_ignores=[])
     metadata = {}
-    for node in gast.walk(module):
+    for node in walk(stmts):
         if isinstance(node, gast.Call) and getattr(node.func, "knet_ref", False):
             for position, kind in METADATA_ARGUMENTS.get(node.func.id, {}).items():
                 if position < len(node.args) and isinstance(node.args[position], gast.Name):
                     metadata[id(node.args[position])] = kind
     reads = {}
-    for node in gast.walk(module):
+    for node in walk(stmts):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             reads.setdefault(node.id, set()).add(metadata.get(id(node), "value"))
     return reads
@@ -552,7 +551,7 @@ def _loop_invariants(loop, ops):
     primitive, an index or a copy) only from values the loop does not change. The reverse
     loop reads the last iteration's value instead of one saved per iteration."""
     assigned, counts, changed_in_place = set(), {}, set()
-    for node in gast.walk(gast.Module(body=list(loop.body), type_ignores=[])):
+    for node in walk(loop.body):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
             assigned.add(node.id)
