@@ -182,20 +182,20 @@ class _Uses(gast.NodeTransformer):
 
     def visit_Call(self, node):
         func = node.func
-        self.generic_visit(node) if not isinstance(func, gast.Name) else None
-        if isinstance(func, gast.Name):
-            node.args = [self.visit(a) for a in node.args]
-            for kw in node.keywords:
-                kw.value = self.visit(kw.value)
-            functions, statics = self.owner.functions, self.owner.parsed.static_functions
-            if func.id in functions:
-                function = functions[func.id]
-                return self.owner.call(node, function, [load(c) for c in function.captured])
-            if func.id in statics:  # fn(x) in a helper that was passed a nested function
-                function = statics[func.id]
-                values = [gast.Subscript(value=load(func.id), slice=gast.Constant(value=i, kind=None),
-                                         ctx=gast.Load()) for i in range(len(function.captured))]
-                return self.owner.call(node, function, values)
+        if not isinstance(func, gast.Name):
+            return self.generic_visit(node)
+        node.args = [self.visit(a) for a in node.args]  # not func: a call is not a value use
+        for kw in node.keywords:
+            kw.value = self.visit(kw.value)
+        functions, statics = self.owner.functions, self.owner.parsed.static_functions
+        if func.id in functions:
+            function = functions[func.id]
+            return self.owner.call(node, function, [load(c) for c in function.captured])
+        if func.id in statics:  # fn(x) in a helper that was passed a nested function
+            function = statics[func.id]
+            values = [gast.Subscript(value=load(func.id), slice=gast.Constant(value=i, kind=None),
+                                     ctx=gast.Load()) for i in range(len(function.captured))]
+            return self.owner.call(node, function, values)
         return node
 
     def visit_Name(self, node):
