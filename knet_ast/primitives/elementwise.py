@@ -1,6 +1,8 @@
-"""Elementwise functions (NumPy ufuncs and Python builtins)."""
-import math
+"""Elementwise functions: NumPy ufuncs and the builtins that act like them.
 
+Binary rules wrap their gradient in `unbroadcast(g, x)`; the transform drops
+the call where it knows the shapes already agree.
+"""
 import numpy as np
 
 from ..runtime.backend import array_module
@@ -14,55 +16,121 @@ def pow_db(dy, a, y):
     return dy * y * (log_a if np.ndim(a) else float(log_a))  # a scalar base must not promote dy
 
 
+def sinc_grad(dy, x, y):
+    """d sinc(x)/dx = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    xp = array_module(y)
+    safe = xp.where(x == 0, 1, x)
+    return dy * xp.where(x == 0, 0, (xp.cos(np.pi * x) - y) / safe)
+
+
+def clip_grad(dy, a, a_min, a_max, bound):
+    """Where clip(a, a_min, a_max) took its value from: 'a', 'min' or 'max' (None bounds never).
+    Ties at a bound go to `a`, so clip is the identity on the closed interval."""
+    xp = array_module(dy)
+    below = xp.zeros(np.shape(a), bool) if a_min is None else a < a_min
+    above = xp.zeros(np.shape(a), bool) if a_max is None else (a > a_max) & ~below
+    hit = {"a": ~(below | above), "min": below, "max": above}[bound]
+    return dy * hit
+
+
+_KERNELS = {"pow_db": pow_db, "sinc_grad": sinc_grad, "clip_grad": clip_grad}
+
 # --- exponentials and logarithms ---
 defgrad(np.exp, "x", x="dy * y")
+defgrad(np.exp2, "x", x="dy * y * math.log(2)")
 defgrad(np.expm1, "x", x="dy * (y + 1)")
 defgrad(np.log, "x", x="dy / x")
+defgrad(np.log2, "x", x="dy / (x * math.log(2))")
+defgrad(np.log10, "x", x="dy / (x * math.log(10))")
 defgrad(np.log1p, "x", x="dy / (1 + x)")
 defgrad(np.sqrt, "x", x="0.5 * dy / y")
+defgrad(np.cbrt, "x", x="dy / (3 * y * y)")
 defgrad(np.square, "x", x="2 * dy * x")
+defgrad(np.reciprocal, "x", x="-dy * y * y")
 
 # --- trigonometric and hyperbolic ---
 defgrad(np.sin, "x", x="dy * np.cos(x)")
 defgrad(np.cos, "x", x="-dy * np.sin(x)")
+defgrad(np.tan, "x", x="dy * (1 + y * y)")
+defgrad(np.arcsin, "x", x="dy / np.sqrt(1 - x * x)")
+defgrad(np.arccos, "x", x="-dy / np.sqrt(1 - x * x)")
+defgrad(np.arctan, "x", x="dy / (1 + x * x)")
+defgrad(np.sinh, "x", x="dy * np.cosh(x)")
+defgrad(np.cosh, "x", x="dy * np.sinh(x)")
 defgrad(np.tanh, "x", x="dy * (1 - y * y)")
+defgrad(np.arcsinh, "x", x="dy / np.sqrt(x * x + 1)")
+defgrad(np.arccosh, "x", x="dy / np.sqrt(x * x - 1)")
+defgrad(np.arctanh, "x", x="dy / (1 - x * x)")
+defgrad(np.deg2rad, "x", x="dy * (math.pi / 180)")
+defgrad(np.radians, "x", x="dy * (math.pi / 180)")
+defgrad(np.rad2deg, "x", x="dy * (180 / math.pi)")
+defgrad(np.degrees, "x", x="dy * (180 / math.pi)")
+defgrad(np.sinc, "x", x="sinc_grad(dy, x, y)", namespace=_KERNELS)
 
 # --- sign and magnitude ---
-defgrad(np.abs, "x", x="dy * np.sign(x)")
+defgrad(np.abs, "x", x="dy * np.sign(x)")  # np.absolute is the same function
+defgrad(np.fabs, "x", x="dy * np.sign(x)")
 defgrad(abs, "x", x="dy * np.sign(x)")
 defgrad(np.negative, "x", x="-dy")
+defgrad(np.positive, "x", x="dy")
+defgrad(np.conjugate, "x", x="dy")  # real arrays only; np.conj is the same function
+defgrad(np.real, "val", val="dy")
 defgrad(float, "x", x="dy")
+defgrad(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", x="dy * np.isfinite(x)")
+defgrad(np.copysign, "x1, x2", x1="unbroadcast(dy * np.sign(x1) * np.sign(y), x1)")
+defgrad(np.ldexp, "x1, x2", x1="unbroadcast(dy * np.ldexp(1.0, x2), x1)")
 
-# --- binary: ties in maximum/minimum split the gradient evenly ---
-defgrad(np.maximum, "x1, x2",
-        x1="unbroadcast(dy * (x1 > x2) + 0.5 * dy * (x1 == x2), x1)",
-        x2="unbroadcast(dy * (x2 > x1) + 0.5 * dy * (x1 == x2), x2)")
-defgrad(np.minimum, "x1, x2",
-        x1="unbroadcast(dy * (x1 < x2) + 0.5 * dy * (x1 == x2), x1)",
-        x2="unbroadcast(dy * (x2 < x1) + 0.5 * dy * (x1 == x2), x2)")
+# --- arithmetic ufuncs (the operators' rules are in arithmetic.py) ---
+defgrad(np.add, "x1, x2", x1="unbroadcast(dy, x1)", x2="unbroadcast(dy, x2)")
+defgrad(np.subtract, "x1, x2", x1="unbroadcast(dy, x1)", x2="unbroadcast(-dy, x2)")
+defgrad(np.multiply, "x1, x2", x1="unbroadcast(dy * x2, x1)", x2="unbroadcast(dy * x1, x2)")
+defgrad(np.divide, "x1, x2", x1="unbroadcast(dy / x2, x1)", x2="unbroadcast(-dy * y / x2, x2)")
+defgrad(np.mod, "x1, x2", x1="unbroadcast(dy, x1)",  # np.remainder is the same function
+        x2="unbroadcast(-dy * np.floor_divide(x1, x2), x2)")
+defgrad(np.fmod, "x1, x2", x1="unbroadcast(dy, x1)", x2="unbroadcast(-dy * np.trunc(x1 / x2), x2)")
 defgrad(np.power, "x1, x2", x1="unbroadcast(dy * x2 * x1 ** (x2 - 1), x1)",
-        x2="unbroadcast(pow_db(dy, x1, y), x2)",
-        namespace={"pow_db": pow_db})
+        x2="unbroadcast(pow_db(dy, x1, y), x2)", namespace=_KERNELS)
+defgrad(np.float_power, "x1, x2", x1="unbroadcast(dy * x2 * np.float_power(x1, x2 - 1), x1)",
+        x2="unbroadcast(pow_db(dy, x1, y), x2)", namespace=_KERNELS)
+
+# --- binary: ties in maximum/minimum split the gradient evenly (fmax/fmin also skip NaN) ---
+_MAX = dict(x1="unbroadcast(dy * (x1 > x2) + 0.5 * dy * (x1 == x2), x1)",
+            x2="unbroadcast(dy * (x2 > x1) + 0.5 * dy * (x1 == x2), x2)")
+_MIN = dict(x1="unbroadcast(dy * (x1 < x2) + 0.5 * dy * (x1 == x2), x1)",
+            x2="unbroadcast(dy * (x2 < x1) + 0.5 * dy * (x1 == x2), x2)")
+defgrad(np.maximum, "x1, x2", **_MAX)
+defgrad(np.minimum, "x1, x2", **_MIN)
+defgrad(np.fmax, "x1, x2", x1="unbroadcast(dy * (y == x1) * ((x1 != x2) + 0.5 * (x1 == x2)), x1)",
+        x2="unbroadcast(dy * (y == x2) * ((x1 != x2) + 0.5 * (x1 == x2)), x2)")
+defgrad(np.fmin, "x1, x2", x1="unbroadcast(dy * (y == x1) * ((x1 != x2) + 0.5 * (x1 == x2)), x1)",
+        x2="unbroadcast(dy * (y == x2) * ((x1 != x2) + 0.5 * (x1 == x2)), x2)")
+defgrad(np.hypot, "x1, x2", x1="unbroadcast(dy * x1 / y, x1)", x2="unbroadcast(dy * x2 / y, x2)")
+defgrad(np.arctan2, "x1, x2", x1="unbroadcast(dy * x2 / (x1 * x1 + x2 * x2), x1)",
+        x2="unbroadcast(-dy * x1 / (x1 * x1 + x2 * x2), x2)")
+defgrad(np.logaddexp, "x1, x2", x1="unbroadcast(dy * np.exp(x1 - y), x1)",
+        x2="unbroadcast(dy * np.exp(x2 - y), x2)")
+defgrad(np.logaddexp2, "x1, x2", x1="unbroadcast(dy * np.exp2(x1 - y), x1)",
+        x2="unbroadcast(dy * np.exp2(x2 - y), x2)")
 defgrad(np.where, "condition, x1, x2", x1="unbroadcast(np.where(condition, dy, 0), x1)",
         x2="unbroadcast(np.where(condition, 0, dy), x2)")
+defgrad(np.clip, "a, a_min=None, a_max=None, out=None, *, min=None, max=None", namespace=_KERNELS,
+        a="unbroadcast(clip_grad(dy, a, a_min, a_max, 'a'), a)",
+        a_min="unbroadcast(clip_grad(dy, a, a_min, a_max, 'min'), a_min)",
+        a_max="unbroadcast(clip_grad(dy, a, a_min, a_max, 'max'), a_max)")
 
-elementwise(np.exp, np.expm1, np.log, np.log1p, np.sqrt, np.square, np.sin, np.cos, np.tanh,
-            np.abs, abs, np.negative, np.maximum, np.minimum, np.power, np.where)
+elementwise(np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt,
+            np.square, np.reciprocal, np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan,
+            np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh, np.arctanh, np.deg2rad, np.radians,
+            np.rad2deg, np.degrees, np.sinc, np.abs, np.fabs, abs, np.negative, np.positive,
+            np.conjugate, np.nan_to_num, np.copysign, np.ldexp, np.add, np.subtract, np.multiply,
+            np.divide, np.mod, np.fmod, np.power, np.float_power, np.maximum, np.minimum, np.fmax,
+            np.fmin, np.hypot, np.arctan2, np.logaddexp, np.logaddexp2, np.where, np.clip)
 
-# --- Python's math module (scalars) ---
-defgrad(math.exp, "x", x="dy * y")
-defgrad(math.expm1, "x", x="dy * (y + 1)")
-defgrad(math.log, "x", x="dy / x")
-defgrad(math.log1p, "x", x="dy / (1 + x)")
-defgrad(math.sqrt, "x", x="0.5 * dy / y")
-defgrad(math.sin, "x", x="dy * np.cos(x)")
-defgrad(math.cos, "x", x="-dy * np.sin(x)")
-defgrad(math.tan, "x", x="dy * (1 + y * y)")
-defgrad(math.tanh, "x", x="dy * (1 - y * y)")
-defgrad(math.fabs, "x", x="dy * np.sign(x)")
-defgrad(math.pow, "x, y_", x="dy * y_ * x ** (y_ - 1)", y_="pow_db(dy, x, y)", namespace={"pow_db": pow_db})
-
-nondiff(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite)
-nondiff(np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isnan, np.isinf,
-        np.isfinite, np.floor_divide, np.equal, np.not_equal, np.less, np.less_equal,
-        np.greater, np.greater_equal, np.logical_and, np.logical_or, np.logical_not)
+# Piecewise constant (zero gradient almost everywhere), boolean, or integer-valued.
+nondiff(np.sign, np.heaviside, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+        np.signbit, np.isnan, np.isinf, np.isfinite, np.isneginf, np.isposinf, np.isclose,
+        np.allclose, np.array_equal, np.array_equiv, np.iscomplex, np.isreal, np.imag,
+        np.floor_divide, np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+        np.greater_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+        np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
+        np.gcd, np.lcm, np.spacing, np.nextafter)

@@ -32,6 +32,7 @@ NONDIFF_METHODS = {"argmax", "argmin", "argsort", "nonzero", "tolist", "keys", "
 # in the generated code's namespace.
 RUNTIME = {
     "np": __import__("numpy"),
+    "math": __import__("math"),
     "unbroadcast": accumulate.unbroadcast,
     "unreduce": accumulate.unreduce,
     "reduced_fraction": accumulate.reduced_fraction,
@@ -63,15 +64,17 @@ class Rule:
         self.sequences = set(sequences)  # parameters that take lists/tuples of values
         self.signature = _signature(signature)
         self.namespace = dict(namespace or {})
-        names = set(self.signature.parameters) | {"y", "dy"}
         self.templates = {}
         for param, text in templates.items():
             if param not in self.signature.parameters:
                 raise ValueError(f"rule for {key!r}: {param!r} is not a parameter")
-            if self.signature.parameters[param].kind in (inspect.Parameter.VAR_POSITIONAL,
-                                                         inspect.Parameter.VAR_KEYWORD):
-                raise ValueError(f"rule for {key!r}: a gradient for *{param} or **{param} is not "
-                                 "supported; name the differentiable parameters one by one")
+            kind = self.signature.parameters[param].kind
+            if kind == inspect.Parameter.VAR_KEYWORD:
+                raise ValueError(f"rule for {key!r}: a gradient for **{param} is not supported; "
+                                 "name the differentiable parameters one by one")
+            names = set(self.signature.parameters) | {"y", "dy"}
+            if kind == inspect.Parameter.VAR_POSITIONAL:
+                names.add("index")  # which of the *args the template is asked for
             expr = gast.parse(text, mode="eval").body
             unknown = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)} - names \
                 - set(RUNTIME) - set(self.namespace) - set(dir(builtins))
@@ -112,9 +115,10 @@ class Rule:
                 bound[p.name] = gast.Constant(value=p.default, kind=None)
         return bound
 
-    def gradient(self, param, bound, y, dy):
-        """The template for `param` with arguments, output and incoming gradient substituted."""
-        mapping = dict(bound, y=y, dy=dy)
+    def gradient(self, param, bound, y, dy, index=None):
+        """The template for `param` with arguments, output and incoming gradient substituted;
+        for a *args parameter, the gradient of its entry number `index`."""
+        mapping = dict(bound, y=y, dy=dy, index=gast.Constant(value=index, kind=None))
         expr = _Substitute(mapping).visit(_copy(self.templates[param]))
         expr.knet_template = True  # the optimize pass folds constants only inside these
         return expr
@@ -137,6 +141,18 @@ def defgrad(fn, signature, namespace=None, sequences=(), **templates):
 def defmethod(name, signature, namespace=None, **templates):
     """Gradient of the array method `name`; the receiver is the parameter `self`."""
     RULES[("method", name)] = Rule(("method", name), signature, templates, namespace)
+
+
+def method_like(name, fn):
+    """Give the array method `name` the rule of the function `fn`, whose first parameter is the
+    receiver (`x.sum(axis)` is `np.sum(x, axis)`)."""
+    rule = RULES[fn]
+    first = next(iter(rule.signature.parameters))
+    rename = {first: gast.Name(id="self", ctx=gast.Load(), annotation=None, type_comment=None)}
+    params = ["self"] + [str(p) for p in list(rule.signature.parameters.values())[1:]]
+    templates = {"self" if param == first else param: gast.unparse(_Substitute(rename).visit(
+        _copy(t))).strip() for param, t in rule.templates.items()}
+    defmethod(name, ", ".join(params), rule.namespace, **templates)
 
 
 def defattr(name, **templates):

@@ -1,11 +1,13 @@
-"""Shape and assembly: reshape, transpose, ravel, squeeze, astype, copy, .T, moveaxis, stack,
-concatenate, np.array, builtin sum; and the non-differentiable shape queries and constructors."""
+"""Shape and assembly: reshaping, transposing, flipping and rolling, joining and splitting,
+tiling and repeating, padding, sorting and taking, building arrays from lists; and the
+non-differentiable shape queries, index functions and constructors."""
 import numpy as np
 
-from ..runtime.accumulate import unbroadcast, unreduce, zeros_if_none
+from ..errors import KnetError
+from ..runtime.accumulate import unbroadcast, unreduce, zeros_if_none, zeros_like_grad
 from ..runtime.backend import array_module, is_array
 from ..runtime.iteration import as_sequence, dict_from, make_closure
-from .registry import defattr, defgrad, defmethod, nondiff
+from .registry import defattr, defgrad, defmethod, method_like, nondiff
 
 
 def transpose_back(dy, axes):
@@ -55,9 +57,15 @@ defattr("T", self="dy.T")
 defattr("real", self="dy")  # real arrays only: complex numbers are not differentiated
 
 nondiff(len, range, int, bool, isinstance, type, print, np.shape, np.ndim, np.size,
-        np.argmax, np.argmin, np.argsort, np.zeros, np.ones, np.empty, np.full, np.arange,
-        np.linspace, np.eye, np.identity, np.zeros_like, np.ones_like, np.empty_like,
-        np.full_like)
+        np.argmax, np.argmin, np.argsort, np.argpartition, np.lexsort, np.nonzero,
+        np.flatnonzero, np.argwhere, np.count_nonzero, np.searchsorted, np.digitize, np.any,
+        np.all, np.zeros, np.ones, np.empty, np.eye, np.identity, np.tri, np.zeros_like,
+        np.ones_like, np.empty_like, np.indices, np.diag_indices, np.tril_indices,
+        np.triu_indices, np.ravel_multi_index, np.unravel_index, np.broadcast_shapes,
+        np.result_type, np.can_cast, np.iscomplexobj, np.isrealobj, np.isscalar,
+        np.may_share_memory, np.shares_memory, np.random.rand, np.random.randn,
+        np.random.random, np.random.random_sample, np.random.randint, np.random.seed,
+        np.random.standard_normal, np.random.default_rng)
 
 defgrad(np.moveaxis, "a, source, destination", a="np.moveaxis(dy, destination, source)")
 defgrad(np.swapaxes, "a, axis1, axis2", a="np.swapaxes(dy, axis1, axis2)")
@@ -130,3 +138,236 @@ defgrad(sum, "iterable, start=0", iterable="sum_items_grad(dy, iterable)", start
         namespace=_ASSEMBLY, sequences=["iterable"])
 
 defgrad(as_sequence, "x", x="dy")  # the iterable of a `for` loop: the very object, or its keys
+
+
+# --- joining and splitting ---
+def _promoted_shape(a, promote):
+    """The shape np.hstack & co. give `a` before joining (atleast_2d, a column, ...)."""
+    return np.shape(promote(np.broadcast_to(False, np.shape(a))))
+
+
+def _as_column(a):
+    return a if a.ndim >= 2 else np.atleast_2d(a).T
+
+
+_JOINS = {  # how each function promotes its inputs, and the axis it joins them along
+    "hstack": (np.atleast_1d, lambda ndim: 0 if ndim == 1 else 1),
+    "vstack": (np.atleast_2d, lambda ndim: 0),
+    "dstack": (np.atleast_3d, lambda ndim: 2),
+    "column_stack": (_as_column, lambda ndim: 1),
+}
+
+
+def joined_grad(dy, arrays, kind):
+    """The pieces of dy that came from each input of np.hstack/vstack/dstack/column_stack."""
+    promote, axis_for = _JOINS[kind]
+    shapes = [_promoted_shape(a, promote) for a in arrays]
+    axis = axis_for(len(shapes[0]))
+    ends = np.cumsum([shape[axis] for shape in shapes])[:-1]
+    pieces = array_module(dy).split(dy, [int(e) for e in ends], axis=axis)
+    return [piece.reshape(np.shape(a)) for piece, a in zip(pieces, arrays)]
+
+
+def split_grad(dy, y, axis):
+    """The gradient of the pieces y = np.split(ary, ..., axis) joined back (unused ones: zeros)."""
+    pieces = [zeros_like_grad(piece) if d is None else d for d, piece in zip(dy, y)]
+    return array_module(pieces[0]).concatenate(pieces, axis=axis)
+
+
+def hsplit_axis(ary):
+    return 0 if np.ndim(ary) == 1 else 1
+
+
+# --- tiling, repeating, padding ---
+def tile_grad(dy, a, reps):
+    """The gradient of np.tile(a, reps): dy seen as (reps_i, shape_i) blocks, summed over reps."""
+    reps = (int(reps),) if np.ndim(reps) == 0 else tuple(reps)
+    shape = np.shape(a)
+    ndim = max(len(shape), len(reps))
+    shape_p, reps_p = (1,) * (ndim - len(shape)) + shape, (1,) * (ndim - len(reps)) + reps
+    blocks = dy.reshape([n for pair in zip(reps_p, shape_p) for n in pair])
+    return blocks.sum(axis=tuple(range(0, 2 * ndim, 2))).reshape(shape)
+
+
+def repeat_grad(dy, a, repeats, axis=None):
+    """The gradient of np.repeat(a, repeats, axis): each entry collects its copies."""
+    xp = array_module(dy)
+    shape = np.shape(a)
+    if axis is None:
+        dy, axis, shape_r = dy.ravel(), 0, (int(np.prod(shape, dtype=np.int64)),)
+    else:
+        axis, shape_r = axis % len(shape), shape
+    n = shape_r[axis]
+    if np.size(repeats) == 1:
+        r = int(np.ravel(repeats)[0])
+        g = dy.reshape(dy.shape[:axis] + (n, r) + dy.shape[axis + 1:]).sum(axis + 1)
+    else:
+        owner = xp.asarray(np.repeat(np.arange(n), np.asarray(repeats)))
+        g = xp.zeros(shape_r, dy.dtype)
+        xp.add.at(g, (slice(None),) * axis + (owner,), dy)
+    return g.reshape(shape)
+
+
+def pad_grad(dy, array, pad_width, mode, constant_values, wrt):
+    """The gradient of np.pad(array, pad_width) in 'constant' mode: the middle of dy (for the
+    array) or the sum of the padding (for a scalar constant_values)."""
+    if mode != "constant" or np.ndim(constant_values) != 0:
+        raise KnetError(f"np.pad is differentiated in mode='constant' with one constant value; "
+                        f"got mode={mode!r}: pad with np.concatenate of slices instead")
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (np.ndim(array), 2))
+    middle = tuple(slice(int(before), int(before) + n) for (before, _), n in
+                   zip(widths, np.shape(array)))
+    inner = dy[middle]
+    return inner if wrt == "array" else dy.sum() - inner.sum()
+
+
+# --- sorting and taking ---
+def sort_grad(dy, a, axis=-1):
+    """The gradient of np.sort(a, axis): dy sent back through the sorting permutation (tied
+    values take the gradient of the positions a stable sort gives them)."""
+    xp = array_module(dy)
+    a = xp.asarray(a)
+    if axis is None:
+        return sort_grad(dy, a.ravel(), 0).reshape(a.shape)
+    order = xp.argsort(a, axis=axis, kind="stable")
+    return xp.take_along_axis(dy, xp.argsort(order, axis=axis), axis=axis)
+
+
+def _normalize_indices(indices, n, mode):
+    if mode == "wrap":
+        return indices % n
+    if mode == "clip":
+        return np.clip(indices, 0, n - 1)
+    return indices
+
+
+def take_grad(dy, a, indices, axis=None, mode="raise"):
+    """The gradient of np.take(a, indices, axis): dy added at the taken entries (repeats add)."""
+    xp = array_module(dy)
+    shape = np.shape(a)
+    out = xp.zeros(int(np.prod(shape, dtype=np.int64)) if axis is None else shape, dy.dtype)
+    axis_ = 0 if axis is None else axis % len(shape)
+    index = _normalize_indices(xp.asarray(indices), out.shape[axis_], mode)
+    xp.add.at(out, (slice(None),) * axis_ + (index,), dy)
+    return out.reshape(shape)
+
+
+def take_along_axis_grad(dy, arr, indices, axis):
+    """The gradient of np.take_along_axis(arr, indices, axis)."""
+    xp = array_module(dy)
+    shape = np.shape(arr)
+    if axis is None:
+        return take_grad(dy, arr, indices)
+    axis = axis % len(shape)
+    grids = list(xp.indices(dy.shape, sparse=True))
+    grids = [g % n for g, n in zip(grids, shape)]  # a size-1 axis of arr broadcast by indices
+    grids[axis] = xp.asarray(indices)
+    out = xp.zeros(shape, dy.dtype)
+    xp.add.at(out, tuple(grids), dy)
+    return out
+
+
+def roll_back(dy, shift, axis=None):
+    """Undo np.roll(a, shift, axis)."""
+    back = -shift if np.ndim(shift) == 0 else tuple(-s for s in shift)
+    return array_module(dy).roll(dy, back, axis)
+
+
+def diff_grad(dy, a, n=1, axis=-1):
+    """The gradient of np.diff(a, n, axis): n times, d(a[1:] - a[:-1])."""
+    xp = array_module(dy)
+    axis = axis % np.ndim(a)
+    for _ in range(n):
+        widths = [(0, 0)] * dy.ndim
+        before, after = list(widths), list(widths)
+        before[axis], after[axis] = (1, 0), (0, 1)
+        dy = xp.pad(dy, before) - xp.pad(dy, after)
+    return dy
+
+
+# --- constructors whose fill value can carry a gradient ---
+def linspace_grad(dy, start, stop, num, endpoint, axis, wrt):
+    """The gradient of np.linspace(start, stop, num): out = start + t (stop - start)."""
+    xp = array_module(dy)
+    t = xp.linspace(0.0, 1.0, num, endpoint=endpoint, dtype=dy.dtype)
+    shape = [1] * dy.ndim
+    shape[axis % dy.ndim] = num
+    weight = t.reshape(shape) if wrt == "stop" else 1 - t.reshape(shape)
+    target = start if wrt == "start" else stop
+    return unbroadcast((dy * weight).sum(axis=axis % dy.ndim), target)
+
+
+def arange_grad(dy, start, stop, step, wrt):
+    """The gradient of np.arange(start, stop, step) = start + i * step (a single argument is
+    `stop`, which only sets the length)."""
+    if stop is None:
+        return 0.0 * dy.sum()
+    if wrt == "start":
+        return dy.sum()
+    return (dy * array_module(dy).arange(dy.size)).sum()
+
+
+_SHAPES = {fn.__name__: fn for fn in (
+    joined_grad, split_grad, hsplit_axis, tile_grad, repeat_grad, pad_grad, sort_grad, take_grad,
+    take_along_axis_grad, roll_back, diff_grad, linspace_grad, arange_grad)}
+
+defgrad(np.broadcast_to, "array, shape, subok=False", array="unbroadcast(dy, array)")
+for _kind in _JOINS:
+    defgrad(getattr(np, _kind), "tup", namespace=_SHAPES, sequences=["tup"],
+            tup=f"joined_grad(dy, tup, {_kind!r})")
+if hasattr(np, "row_stack") and np.row_stack is not np.vstack:  # deprecated alias
+    defgrad(np.row_stack, "tup", namespace=_SHAPES, sequences=["tup"],
+            tup="joined_grad(dy, tup, 'vstack')")
+for _fn in (np.split, np.array_split):
+    defgrad(_fn, "ary, indices_or_sections, axis=0", namespace=_SHAPES,
+            ary="split_grad(dy, y, axis)")
+defgrad(np.hsplit, "ary, indices_or_sections", namespace=_SHAPES,
+        ary="split_grad(dy, y, hsplit_axis(ary))")
+defgrad(np.vsplit, "ary, indices_or_sections", namespace=_SHAPES, ary="split_grad(dy, y, 0)")
+defgrad(np.dsplit, "ary, indices_or_sections", namespace=_SHAPES, ary="split_grad(dy, y, 2)")
+
+defgrad(np.tile, "A, reps", namespace=_SHAPES, A="tile_grad(dy, A, reps)")
+defgrad(np.repeat, "a, repeats, axis=None", namespace=_SHAPES, a="repeat_grad(dy, a, repeats, axis)")
+method_like("repeat", np.repeat)
+defgrad(np.pad, "array, pad_width, mode='constant', *, constant_values=0", namespace=_SHAPES,
+        array="pad_grad(dy, array, pad_width, mode, constant_values, 'array')",
+        constant_values="pad_grad(dy, array, pad_width, mode, constant_values, 'constant')")
+
+defgrad(np.flip, "m, axis=None", m="np.flip(dy, axis)")
+defgrad(np.fliplr, "m", m="np.fliplr(dy)")
+defgrad(np.flipud, "m", m="np.flipud(dy)")
+defgrad(np.roll, "a, shift, axis=None", namespace=_SHAPES, a="roll_back(dy, shift, axis)")
+defgrad(np.rot90, "m, k=1, axes=(0, 1)", m="np.rot90(dy, -k, axes)")
+for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+    defgrad(_fn, "ary", ary=_RESHAPE_BACK.format("ary"))
+defgrad(np.ascontiguousarray, "a, dtype=None", a="array_grad(dy, a, y)", namespace=_ASSEMBLY)
+defgrad(np.asfortranarray, "a, dtype=None", a="array_grad(dy, a, y)", namespace=_ASSEMBLY)
+defgrad(np.asanyarray, "a, dtype=None, order=None", a="array_grad(dy, a, y)", namespace=_ASSEMBLY)
+defgrad(np.diff, "a, n=1, axis=-1", namespace=_SHAPES, a="diff_grad(dy, a, n, axis)")
+
+defgrad(np.sort, "a, axis=-1, kind=None, order=None", namespace=_SHAPES, a="sort_grad(dy, a, axis)")
+defgrad(np.take, "a, indices, axis=None, out=None, mode='raise'", namespace=_SHAPES,
+        a="take_grad(dy, a, indices, axis, mode)")
+method_like("take", np.take)
+defgrad(np.take_along_axis, "arr, indices, axis", namespace=_SHAPES,
+        arr="take_along_axis_grad(dy, arr, indices, axis)")
+defgrad(np.bincount, "x, weights=None, minlength=0", weights="dy[x]")
+
+defgrad(np.full, "shape, fill_value, dtype=None, order='C'", fill_value="unbroadcast(dy, fill_value)")
+defgrad(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None",
+        fill_value="unbroadcast(dy, fill_value)")
+defgrad(np.linspace, "start, stop, num=50, endpoint=True, *, dtype=None, axis=0", namespace=_SHAPES,
+        start="linspace_grad(dy, start, stop, num, endpoint, axis, 'start')",
+        stop="linspace_grad(dy, start, stop, num, endpoint, axis, 'stop')")
+defgrad(np.arange, "start, stop=None, step=None, dtype=None", namespace=_SHAPES,
+        start="arange_grad(dy, start, stop, step, 'start')",
+        step="arange_grad(dy, start, stop, step, 'step')")
+
+# --- random numbers: location and scale carry gradients (the reparametrisation trick) ---
+_NORMAL = dict(loc="unbroadcast(dy, loc)", scale="unbroadcast(dy * (y - loc) / scale, scale)")
+_UNIFORM = dict(low="unbroadcast(dy * (high - y) / (high - low), low)",
+                high="unbroadcast(dy * (y - low) / (high - low), high)")
+defgrad(np.random.normal, "loc=0.0, scale=1.0, size=None", **_NORMAL)
+defgrad(np.random.uniform, "low=0.0, high=1.0, size=None", **_UNIFORM)
+defmethod("normal", "self, loc=0.0, scale=1.0, size=None", **_NORMAL)
+defmethod("uniform", "self, low=0.0, high=1.0, size=None", **_UNIFORM)

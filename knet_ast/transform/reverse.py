@@ -162,7 +162,12 @@ class Reverse:
     def reverse_rule(self, stmt, target, op, dy, out):
         for param in op.rule.templates:
             value = op.bound[param]
-            if isinstance(value, gast.Name) and value.id in self.active:
+            if isinstance(value, gast.Tuple):  # *args: one gradient per entry
+                for index, entry in enumerate(value.elts):
+                    if isinstance(entry, gast.Name) and entry.id in self.active:
+                        grad = op.rule.gradient(param, op.bound, load(target), dy, index)
+                        self.contribute(entry.id, self._without_unbroadcast(grad, target), out)
+            elif isinstance(value, gast.Name) and value.id in self.active:
                 grad = op.rule.gradient(param, op.bound, load(target), dy)
                 self.contribute(value.id, self._without_unbroadcast(grad, target), out)
 
