@@ -6,8 +6,6 @@ template `y` is the function's output.
 import builtins
 import math
 
-import numpy as np
-
 from ..runtime.accumulate import zeros_like_grad
 from .elementwise import pow_db
 from .registry import defgrad, nondiff
