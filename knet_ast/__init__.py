@@ -13,15 +13,17 @@ from .errors import (
                      SourceError,
                      UnsupportedSyntaxError,
 )
-from .nn import accuracy, logp, logsumexp, nll, relu, sigm, softmax, stop_gradient
+from .extend import getval, primitive, stop_gradient
+from .gradcheck import gradcheck
+from .nn import accuracy, logp, logsumexp, nll, relu, sigm, softmax
 from .primitives.registry import defattr, defgrad, defmethod, nondiff
 from .runtime.backend import array_module, gpu
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "gradloss", "GradFunction", "defgrad", "defmethod", "defattr", "nondiff",
-    "stop_gradient", "relu", "sigm", "logsumexp", "logp", "softmax", "nll", "accuracy", "array_module", "gpu",
+    "grad", "gradloss", "GradFunction", "gradcheck", "primitive", "defgrad", "defmethod", "defattr",
+    "nondiff", "getval", "stop_gradient", "relu", "sigm", "logsumexp", "logp", "softmax", "nll", "accuracy", "array_module", "gpu",
     "KnetError", "SourceError", "UnsupportedSyntaxError", "InputMutationError", "NoRuleError",
     "NonScalarOutputError",
 ]

@@ -2,10 +2,14 @@
 import functools
 import inspect
 import linecache
+import numbers
 import weakref
+
+import numpy as np
 
 from .errors import KnetError, NonScalarOutputError
 from .runtime.accumulate import unshare
+from .runtime.backend import is_array
 from .transform.fence import fence
 from .transform.parse import param_names, parse_function
 from .transform.pipeline import build_gradient
@@ -37,6 +41,10 @@ class GradFunction:
         self._wrt_tuple = isinstance(wrt, (tuple, list))
         self.wrt = _wrt_names(parsed, wrt, skip=len(self._bound_self))
         self._return = parsed.node.body[-1]
+        positional = param_names(parsed.node)[:len(parsed.node.args.posonlyargs)
+                                              + len(parsed.node.args.args)]
+        self._wrt_positions = {name: positional.index(name) - len(self._bound_self)
+                               for name in self.wrt if name in positional}
         self._parsed = parsed
         self._built = None
         functools.update_wrapper(self, func)
@@ -57,6 +65,10 @@ class GradFunction:
         return self._compiled().source
 
     def __call__(self, *args, **kwargs):
+        for name in self.wrt:
+            position = self._wrt_positions.get(name, len(args))
+            value = args[position] if position < len(args) else kwargs.get(name)
+            _refuse_integers(value, name, self.primal)
         built = self._compiled()
         try:
             value, grads = built.function(*self._bound_self, *args, **kwargs)
@@ -108,6 +120,25 @@ def gradloss(func=None, wrt=0, verbose=0):
     if func is None:
         return lambda f: GradFunction(f, wrt, True, verbose)
     return GradFunction(func, wrt, True, verbose)
+
+
+def _refuse_integers(value, path, func):
+    """Raise if the differentiated argument `value` holds integers: their gradient is not
+    defined, and NumPy would round any update of them."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_integers(item, f"{path}[{key!r}]", func)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _refuse_integers(item, f"{path}[{i}]", func)
+    elif isinstance(value, (numbers.Integral, np.integer, np.bool_)) or (
+            is_array(value) and value.dtype.kind in "biu"):
+        kind = f"an integer array ({value.dtype})" if is_array(value) else \
+            f"the integer {value!r}"
+        fix = f"{path}.astype(float)" if is_array(value) else f"float({path})"
+        raise KnetError(f"knet.grad of {func.__qualname__}: the differentiated argument `{path}` "
+                        f"is {kind}, which has no gradient; pass floats instead, e.g. {fix}, "
+                        "or leave this argument out of wrt")
 
 
 def _note_user_line(exc, built):

@@ -261,13 +261,30 @@ def test_rebinding_an_attribute_or_closure_function_rebuilds_the_gradient():
     check_grad(loss_fn, x, grad=g)
 
 
+def _scaled(w, n):
+    return np.sum(w * n)
+
+
 def _half_sum(w):
     return np.sum(w * 0.5)
 
 
-def test_integer_arrays_get_float_gradients():
-    dw = knet.grad(_half_sum)(np.array([1, 2, 3]))
-    assert dw.dtype == np.float64 and np.allclose(dw, 0.5)
+@pytest.mark.parametrize("value, where, fix", [
+    (np.array([1, 2, 3]), "`w`", "w.astype(float)"),
+    (3, "`w`", "float(w)"),
+    (np.int32(3), "`w`", "float(w)"),
+    ({"a": np.ones(2), "n": np.arange(3)}, "`w['n']`", "astype(float)"),
+    ([np.ones(2), [True]], "`w[1][0]`", "float("),
+])
+def test_integer_inputs_to_a_differentiated_argument_are_refused(value, where, fix):
+    with pytest.raises(knet.KnetError, match="integer") as info:
+        knet.grad(_half_sum)(value)
+    assert where in str(info.value) and fix in str(info.value)
+
+
+def test_integers_in_arguments_that_are_not_differentiated_are_fine():
+    dw = knet.grad(_scaled, wrt="w")(np.ones(3), n=2)
+    np.testing.assert_allclose(dw, 2.0)
 
 
 def test_a_rule_cannot_differentiate_a_double_star_parameter():

@@ -14,12 +14,15 @@ attributes (`x.T`). Non-differentiable functions are a set, not rules.
 """
 import builtins
 import inspect
+import sys
 
 import gast
 
 from ..runtime import accumulate, backend, checks, iteration
 
 RULES = {}
+KERNELS = {}  # functions the templates call, by the name generated code uses
+PRIMITIVES = set()  # user functions declared with knet.primitive: never transformed
 NONDIFF = set()
 ELEMENTWISE = set()  # outputs have the broadcast shape of the array arguments
 REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "prod", "var", "std"}  # by name
@@ -57,13 +60,19 @@ RUNTIME = {
 
 
 class Rule:
-    """How to differentiate one primitive: a signature and a template per parameter."""
+    """How to differentiate one primitive: a signature and a template per parameter.
+
+    Names a template uses besides its parameters, `y`, `dy`, RUNTIME and the
+    builtins are looked up in `namespace` and bound in KERNELS, under a new name
+    if another rule already uses that name for something else.
+    """
 
     def __init__(self, key, signature, templates, namespace=None, sequences=()):
         self.key = key
         self.sequences = set(sequences)  # parameters that take lists/tuples of values
-        self.signature = _signature(signature)
-        self.namespace = dict(namespace or {})
+        self.signature = signature if isinstance(signature, inspect.Signature) \
+            else _signature(signature)
+        namespace = namespace or {}
         self.templates = {}
         for param, text in templates.items():
             if param not in self.signature.parameters:
@@ -76,11 +85,13 @@ class Rule:
             if kind == inspect.Parameter.VAR_POSITIONAL:
                 names.add("index")  # which of the *args the template is asked for
             expr = gast.parse(text, mode="eval").body
-            unknown = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)} - names \
-                - set(RUNTIME) - set(self.namespace) - set(dir(builtins))
+            free = {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)} - names \
+                - set(RUNTIME) - set(dir(builtins))
+            unknown = free - set(namespace)
             if unknown:
                 raise ValueError(f"rule for {key!r}: unknown names {sorted(unknown)} in {text!r}")
-            self.templates[param] = expr
+            renames = {name: _bind_kernel(name, namespace[name]) for name in free}
+            self.templates[param] = _Rename(renames).visit(expr)
 
     def bind(self, args, keywords):
         """Map parameter names to argument expressions (gast), defaults filled in.
@@ -124,16 +135,24 @@ class Rule:
         return expr
 
 
-def defgrad(fn, signature, namespace=None, sequences=(), **templates):
+def defgrad(fn, signature=None, namespace=None, sequences=(), **templates):
     """Register the gradient of `fn`, one template per differentiable parameter.
 
     Example::
 
-        knet.defgrad(np.sinh, "x", x="dy * np.cosh(x)")
+        knet.defgrad(np.sinh, x="dy * np.cosh(x)")
 
-    `namespace` binds names the templates use (kernels); `sequences` names the
-    parameters that take a list or tuple of values (their gradient is a list).
+    A template is an expression in the parameters, `y` (the output) and `dy`
+    (its incoming gradient); it is inlined into the generated source. The
+    signature is `fn`'s own unless given as text ("x, axis=None"). Other names
+    a template uses (your helper functions) are found in `namespace`, which
+    defaults to fn's module (or the caller's, for a builtin). `sequences` names
+    the parameters that take a list or tuple of values (their gradient is a list).
     """
+    if signature is None:
+        signature = inspect.signature(fn)
+    if namespace is None:
+        namespace = getattr(fn, "__globals__", None) or sys._getframe(1).f_globals
     RULES[fn] = Rule(fn, signature, templates, namespace, sequences)
     return fn
 
@@ -152,7 +171,7 @@ def method_like(name, fn):
     params = ["self"] + [str(p) for p in list(rule.signature.parameters.values())[1:]]
     templates = {"self" if param == first else param: gast.unparse(_Substitute(rename).visit(
         _copy(t))).strip() for param, t in rule.templates.items()}
-    defmethod(name, ", ".join(params), rule.namespace, **templates)
+    defmethod(name, ", ".join(params), KERNELS, **templates)
 
 
 def defattr(name, **templates):
@@ -174,6 +193,17 @@ def nondiff(*fns):
     return fns[0] if len(fns) == 1 else fns
 
 
+def _bind_kernel(name, obj):
+    """The name under which generated code sees `obj`: `name`, or `name_2`, ... if taken."""
+    candidate, n = name, 1
+    while (candidate in RUNTIME and RUNTIME[candidate] is not obj) or \
+            (candidate in KERNELS and KERNELS[candidate] is not obj):
+        n += 1
+        candidate = f"{name}_{n}"
+    KERNELS[candidate] = obj
+    return candidate
+
+
 def lookup(key):
     try:
         return RULES.get(key)
@@ -188,6 +218,13 @@ def is_nondiff(fn):
         return False
 
 
+def is_primitive(fn):
+    try:
+        return fn in PRIMITIVES
+    except TypeError:  # unhashable
+        return False
+
+
 def _signature(text):
     return inspect.signature(eval(f"lambda {text}: None", {}))
 
@@ -195,6 +232,15 @@ def _signature(text):
 def _copy(node):
     import copy
     return copy.deepcopy(node)
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        node.id = self.renames.get(node.id, node.id)
+        return node
 
 
 class _Substitute(gast.NodeTransformer):

@@ -234,9 +234,9 @@ class Activity:
         return self.parsed.error(
             NoRuleError, stmt,
             f"no gradient rule for {op.describe}, and its result carries a gradient",
-            "Register a rule with knet.defgrad(fn, 'x', x='dy * ...'), mark the function "
+            "Register a rule with knet.defgrad(fn, x='dy * ...'), mark the function "
             "knet.nondiff(fn) if it has no derivative, or write it as a Python function "
-            "that knet_ast can transform.")
+            "that knet_ast can transform (see docs/extending.md).")
 
 
 def activity(parsed, wrt_names):

@@ -111,6 +111,9 @@ def _call(parsed, call):
     rule = registry.lookup(obj)
     if rule is not None:
         return _bind(rule, call.args, call.keywords, _text(func))
+    if registry.is_primitive(obj):
+        return Op("unknown", _arg_names(call), func=obj,
+                  describe=f"{_text(func)} (declared with knet.primitive, no gradient attached)")
     if _transformable(obj):
         return Op("helper", _arg_names(call), func=obj, describe=_text(func))
     return Op("unknown", _arg_names(call), func=obj, describe=_qualname(obj, func))

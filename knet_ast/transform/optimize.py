@@ -80,8 +80,7 @@ def _defaults_of(fn):
 
 
 def _defaults(name):
-    fn = registry.RUNTIME.get(name) or next(
-        (rule.namespace[name] for rule in registry.RULES.values() if name in rule.namespace), None)
+    fn = registry.RUNTIME.get(name) or registry.KERNELS.get(name)
     return _defaults_of(fn) if fn is not None else {}
 
 

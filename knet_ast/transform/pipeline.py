@@ -114,9 +114,7 @@ def build_gradient(func, wrt_names, verbose=0):
     (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)])
     units = [Unit(main, func, func.__defaults__, func.__kwdefaults__, parsed.filename)] + \
         program.units
-    shared = dict(registry.RUNTIME)
-    for rule in registry.RULES.values():
-        shared.update(rule.namespace)
+    shared = dict(registry.RUNTIME, **registry.KERNELS)
     source, functions, lines = compile_units(units, shared, f"gradient of {func.__qualname__}")
     if verbose:
         print(source)
