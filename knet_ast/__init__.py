@@ -23,7 +23,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "gradloss", "GradFunction", "gradcheck", "primitive", "defgrad", "defmethod", "defattr",
-    "nondiff", "getval", "stop_gradient", "relu", "sigm", "logsumexp", "logp", "softmax", "nll", "accuracy", "array_module", "gpu",
+    "nondiff", "getval", "stop_gradient", "relu", "sigm", "logsumexp", "logp", "softmax", "nll",
+    "accuracy", "array_module", "gpu",
     "KnetError", "SourceError", "UnsupportedSyntaxError", "InputMutationError", "NoRuleError",
     "NonScalarOutputError",
 ]
