@@ -6,7 +6,7 @@ the call where it knows the shapes already agree.
 import numpy as np
 
 from ..runtime.backend import array_module
-from .registry import defgrad, elementwise, nondiff
+from .registry import defgrad, elementwise, method_like, nondiff
 
 
 def pow_db(dy, a, y):
@@ -117,6 +117,9 @@ defgrad(np.clip, "a, a_min=None, a_max=None, out=None, *, min=None, max=None", n
         a="unbroadcast(clip_grad(dy, a, a_min, a_max, 'a'), a)",
         a_min="unbroadcast(clip_grad(dy, a, a_min, a_max, 'min'), a_min)",
         a_max="unbroadcast(clip_grad(dy, a, a_min, a_max, 'max'), a_max)")
+method_like("clip", np.clip)
+method_like("conjugate", np.conjugate)
+method_like("conj", np.conjugate)
 
 elementwise(np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt,
             np.square, np.reciprocal, np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan,

@@ -95,7 +95,10 @@ def tensordot_grad(dy, a, b, axes, wrt):
 
 
 def _einsum_terms(subscripts, operands):
-    """Explicit subscripts: the operands' terms and the output, ellipses as capital letters."""
+    """Explicit subscripts: the operands' terms and the output, ellipses as spare letters."""
+    if not isinstance(subscripts, str):
+        raise KnetError("np.einsum is differentiated with a subscripts string ('ij,jk->ik'); "
+                        "the interleaved form einsum(a, [0, 1], b, [1, 2]) is not supported")
     text = subscripts.replace(" ", "")
     inputs, arrow, output = text.partition("->")
     terms = inputs.split(",")

@@ -28,8 +28,9 @@ ELEMENTWISE = set()  # outputs have the broadcast shape of the array arguments
 REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "prod", "var", "std"}  # by name
 CONCAT = ("sequence", "+")  # the key of `list + list` (concatenation)
 NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags", "imag"}
-NONDIFF_METHODS = {"argmax", "argmin", "argsort", "nonzero", "tolist", "keys", "__len__",
-                   "any", "all", "get_shape", "count", "index", "startswith", "format"}
+NONDIFF_METHODS = {"argmax", "argmin", "argsort", "argpartition", "nonzero", "searchsorted", "round",
+                   "keys", "__len__", "any", "all", "get_shape", "count", "index", "startswith",
+                   "format", "standard_normal", "integers"}
 
 # Names a template may use besides its parameters, `y` and `dy`; each is bound
 # in the generated code's namespace.

@@ -36,7 +36,18 @@ def item_back(dy, x, index):
     return flat.reshape(x.shape)
 
 
-_KERNELS = {"transpose_back": transpose_back, "cast_back": cast_back, "item_back": item_back}
+def tolist_back(dy, x):
+    """The gradient of x.tolist(): the nested list dy (None where unused) as an array like x."""
+    xp = array_module(x)
+    if np.ndim(x) == 0:
+        return xp.asarray(0 if dy is None else dy, x.dtype)
+    if dy is None:
+        return xp.zeros(x.shape, x.dtype)
+    return xp.stack([tolist_back(d, row) for d, row in zip(dy, x)])
+
+
+_KERNELS = {"transpose_back": transpose_back, "cast_back": cast_back, "item_back": item_back,
+            "tolist_back": tolist_back}
 _RESHAPE_BACK = "dy.reshape(np.shape({}))"
 
 defgrad(np.reshape, "a, shape=None, order='C', newshape=None", a=_RESHAPE_BACK.format("a"))
@@ -53,6 +64,7 @@ defmethod("astype", "self, dtype, *args, **kwargs", self="cast_back(dy, self, y)
           namespace=_KERNELS)
 defmethod("copy", "self, order='C'", self="dy")
 defmethod("item", "self, *args", self="item_back(dy, self, args)", namespace=_KERNELS)
+defmethod("tolist", "self", self="tolist_back(dy, self)", namespace=_KERNELS)
 defattr("T", self="dy.T")
 defattr("real", self="dy")  # real arrays only: complex numbers are not differentiated
 
