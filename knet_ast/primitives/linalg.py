@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import KnetError
 from ..runtime.accumulate import unbroadcast
 from ..runtime.backend import array_module
+from .reductions import _exclusive_products
 from .registry import defgrad, defmethod, method_like
 
 
@@ -262,31 +263,58 @@ def slogdet_grad(dy, a):
     return xp.asarray(dy[1])[..., None, None] * _t(xp.linalg.inv(a))
 
 
-def pinv_grad(dy, a, y):
-    """Gradient of p = pinv(a) where a has constant rank (Golub and Pereyra, 1973)."""
+def pinv_grad(dy, a, y, hermitian=False):
+    """Gradient of p = pinv(a) where a has constant rank (Golub and Pereyra, 1973); symmetric
+    for hermitian=True, where NumPy reads a as symmetric."""
     xp = array_module(dy)
     m, n = np.shape(a)[-2:]
     p, pt = y, _t(y)
     left = xp.eye(m, dtype=dy.dtype) - a @ p   # I - a p
     right = xp.eye(n, dtype=dy.dtype) - p @ a  # I - p a
-    return -pt @ dy @ pt + left @ _t(dy) @ p @ pt + pt @ p @ _t(dy) @ right
+    g = -pt @ dy @ pt + left @ _t(dy) @ p @ pt + pt @ p @ _t(dy) @ right
+    return 0.5 * (g + _t(g)) if hermitian else g
+
+
+def det_grad(dy, a):
+    """Gradient of det(a): dy times the cofactor matrix, through the SVD a = u diag(s) vh so
+    that singular matrices work too: det(u) det(vh) u diag(prod of the other s) vh."""
+    xp = array_module(a)
+    u, s, vh = xp.linalg.svd(a)
+    others = _exclusive_products(s, xp)
+    signs = xp.linalg.det(u) * xp.linalg.det(vh)
+    return (xp.asarray(dy) * signs)[..., None, None] * ((u * others[..., None, :]) @ vh)
+
+
+def _along_last(fn, dy, a, b, axis, wrt):
+    """Apply a gradient `fn(dy, a, b)` written for vectors along the last axis to vectors
+    along `axis` of each input (NumPy moves it last before broadcasting)."""
+    xp = array_module(dy)
+    am, bm, dym = (xp.moveaxis(xp.asarray(v), axis, -1) for v in (a, b, dy))
+    g = unbroadcast(fn(dym, am, bm), am if wrt == 0 else bm)
+    return xp.moveaxis(g, -1, axis)
 
 
 def cross_grad(dy, a, b, axis, wrt):
     """Gradient of np.cross(a, b) of 3-vectors along `axis`: cross(b, dy) and cross(dy, a)."""
-    xp = array_module(dy)
     if np.shape(a)[axis] != 3 or np.shape(b)[axis] != 3:
         raise KnetError("np.cross is differentiated for 3-vectors only; for 2-vectors write "
                         "a[0] * b[1] - a[1] * b[0]")
+    xp = array_module(dy)
     if wrt == 0:
-        return unbroadcast(xp.cross(b, dy, axis=axis), a)
-    return unbroadcast(xp.cross(dy, a, axis=axis), b)
+        return _along_last(lambda d, a, b: xp.cross(b, d), dy, a, b, axis, 0)
+    return _along_last(lambda d, a, b: xp.cross(d, a), dy, a, b, axis, 1)
+
+
+def vecdot_grad(dy, x1, x2, axis, wrt):
+    """Gradient of np.vecdot(x1, x2, axis): dy times the other vector."""
+    other = (lambda d, a, b: d * b) if wrt == 0 else (lambda d, a, b: d * a)
+    return _along_last(other, array_module(dy).expand_dims(dy, axis), x1, x2, axis, wrt)
 
 
 _KERNELS = {fn.__name__: fn for fn in (
     matmul_da, matmul_db, dot_da, dot_db, tensordot_grad, einsum_grad, place_diagonal, trace_grad,
     diag_grad, kron_grad, solve_grad, cholesky_grad, eigh_grad, eigvalsh_grad, slogdet_grad,
-    pinv_grad, cross_grad)}
+    pinv_grad, det_grad, cross_grad, vecdot_grad)}
 _KERNELS["transpose_last"] = _t
 
 # --- products ---
@@ -310,8 +338,8 @@ defgrad(np.kron, "a, b", namespace=_KERNELS, a="kron_grad(dy, a, b, 0)", b="kron
 defgrad(np.cross, "a, b, *, axis=-1", namespace=_KERNELS, a="cross_grad(dy, a, b, axis, 0)",
         b="cross_grad(dy, a, b, axis, 1)")
 if hasattr(np, "vecdot"):  # NumPy 2
-    defgrad(np.vecdot, "x1, x2, *, axis=-1", x1="unbroadcast(np.expand_dims(dy, axis) * x2, x1)",
-            x2="unbroadcast(np.expand_dims(dy, axis) * x1, x2)")
+    defgrad(np.vecdot, "x1, x2, *, axis=-1", namespace=_KERNELS,
+            x1="vecdot_grad(dy, x1, x2, axis, 0)", x2="vecdot_grad(dy, x1, x2, axis, 1)")
 
 # --- diagonals and triangles ---
 defgrad(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None", namespace=_KERNELS,
@@ -321,13 +349,12 @@ defgrad(np.diagonal, "a, offset=0, axis1=0, axis2=1", namespace=_KERNELS,
         a="place_diagonal(dy, np.shape(a), offset, axis1, axis2)")
 method_like("diagonal", np.diagonal)
 defgrad(np.diag, "v, k=0", namespace=_KERNELS, v="diag_grad(dy, v, k)")
-defgrad(np.tril, "m, k=0", m="np.tril(dy, k)")
-defgrad(np.triu, "m, k=0", m="np.triu(dy, k)")
+defgrad(np.tril, "m, k=0", m="unbroadcast(np.tril(dy, k), m)")  # a 1-D m is broadcast to rows
+defgrad(np.triu, "m, k=0", m="unbroadcast(np.triu(dy, k), m)")
 
 # --- np.linalg ---
 defgrad(np.linalg.inv, "a", namespace=_KERNELS, a="-transpose_last(y) @ dy @ transpose_last(y)")
-defgrad(np.linalg.det, "a", namespace=_KERNELS,
-        a="(dy * y)[..., None, None] * transpose_last(np.linalg.inv(a))")
+defgrad(np.linalg.det, "a", namespace=_KERNELS, a="det_grad(dy, a)")
 defgrad(np.linalg.slogdet, "a", namespace=_KERNELS, a="slogdet_grad(dy, a)")
 defgrad(np.linalg.solve, "a, b", namespace=_KERNELS, a="solve_grad(dy, a, b, y, 0)",
         b="solve_grad(dy, a, b, y, 1)")
@@ -335,4 +362,4 @@ defgrad(np.linalg.cholesky, "a", namespace=_KERNELS, a="cholesky_grad(dy, y)")
 defgrad(np.linalg.eigh, "a, UPLO='L'", namespace=_KERNELS, a="eigh_grad(dy, a, y)")
 defgrad(np.linalg.eigvalsh, "a, UPLO='L'", namespace=_KERNELS, a="eigvalsh_grad(dy, a)")
 defgrad(np.linalg.pinv, "a, rcond=None, hermitian=False, *, rtol=None", namespace=_KERNELS,
-        a="pinv_grad(dy, a, y)")
+        a="pinv_grad(dy, a, y, hermitian)")

@@ -223,9 +223,15 @@ def repeat_grad(dy, a, repeats, axis=None):
 def pad_grad(dy, array, pad_width, mode, constant_values, wrt):
     """The gradient of np.pad(array, pad_width) in 'constant' mode: the middle of dy (for the
     array) or the sum of the padding (for a scalar constant_values)."""
-    if mode != "constant" or np.ndim(constant_values) != 0:
-        raise KnetError(f"np.pad is differentiated in mode='constant' with one constant value; "
-                        f"got mode={mode!r}: pad with np.concatenate of slices instead")
+    if mode != "constant":
+        raise KnetError(f"np.pad is differentiated in mode='constant' only, not mode={mode!r}: "
+                        "pad with np.concatenate of slices instead")
+    if wrt == "constant" and np.ndim(constant_values) != 0:
+        raise KnetError("np.pad's constant_values is differentiated when it is one number; "
+                        "pad with np.concatenate to give each side its own differentiated value")
+    if isinstance(pad_width, dict):
+        raise KnetError("np.pad with a dict of pad widths is not differentiated; pass one "
+                        "(before, after) pair per axis")
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (np.ndim(array), 2))
     middle = tuple(slice(int(before), int(before) + n) for (before, _), n in
                    zip(widths, np.shape(array)))
@@ -297,22 +303,33 @@ def diff_grad(dy, a, n=1, axis=-1):
     return dy
 
 
-# --- constructors whose fill value can carry a gradient ---
-def linspace_grad(dy, start, stop, num, endpoint, axis, wrt):
+# --- constructors whose fill value can carry a gradient (none if they make integers) ---
+def _integer(y):
+    return not np.issubdtype(np.result_type(y), np.inexact)
+
+
+def fill_grad(dy, fill_value, y):
+    """The gradient of np.full(shape, fill_value) and np.full_like."""
+    return zeros_like_grad(fill_value) if _integer(y) else unbroadcast(dy, fill_value)
+
+
+def linspace_grad(dy, start, stop, num, endpoint, axis, y, wrt):
     """The gradient of np.linspace(start, stop, num): out = start + t (stop - start)."""
+    target = start if wrt == "start" else stop
+    if _integer(y):
+        return zeros_like_grad(target)
     xp = array_module(dy)
     t = xp.linspace(0.0, 1.0, num, endpoint=endpoint, dtype=dy.dtype)
     shape = [1] * dy.ndim
     shape[axis % dy.ndim] = num
     weight = t.reshape(shape) if wrt == "stop" else 1 - t.reshape(shape)
-    target = start if wrt == "start" else stop
     return unbroadcast((dy * weight).sum(axis=axis % dy.ndim), target)
 
 
-def arange_grad(dy, start, stop, step, wrt):
+def arange_grad(dy, start, stop, step, y, wrt):
     """The gradient of np.arange(start, stop, step) = start + i * step (a single argument is
     `stop`, which only sets the length)."""
-    if stop is None:
+    if stop is None or _integer(y):
         return 0.0 * dy.sum()
     if wrt == "start":
         return dy.sum()
@@ -321,7 +338,7 @@ def arange_grad(dy, start, stop, step, wrt):
 
 _SHAPES = {fn.__name__: fn for fn in (
     joined_grad, split_grad, hsplit_axis, tile_grad, repeat_grad, pad_grad, sort_grad, take_grad,
-    take_along_axis_grad, roll_back, diff_grad, linspace_grad, arange_grad)}
+    take_along_axis_grad, roll_back, diff_grad, fill_grad, linspace_grad, arange_grad)}
 
 defgrad(np.broadcast_to, "array, shape, subok=False", array="unbroadcast(dy, array)")
 for _kind in _JOINS:
@@ -365,15 +382,16 @@ defgrad(np.take_along_axis, "arr, indices, axis", namespace=_SHAPES,
         arr="take_along_axis_grad(dy, arr, indices, axis)")
 defgrad(np.bincount, "x, weights=None, minlength=0", weights="dy[x]")
 
-defgrad(np.full, "shape, fill_value, dtype=None, order='C'", fill_value="unbroadcast(dy, fill_value)")
+defgrad(np.full, "shape, fill_value, dtype=None, order='C'", namespace=_SHAPES,
+        fill_value="fill_grad(dy, fill_value, y)")
 defgrad(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None",
-        fill_value="unbroadcast(dy, fill_value)")
+        namespace=_SHAPES, fill_value="fill_grad(dy, fill_value, y)")
 defgrad(np.linspace, "start, stop, num=50, endpoint=True, *, dtype=None, axis=0", namespace=_SHAPES,
-        start="linspace_grad(dy, start, stop, num, endpoint, axis, 'start')",
-        stop="linspace_grad(dy, start, stop, num, endpoint, axis, 'stop')")
+        start="linspace_grad(dy, start, stop, num, endpoint, axis, y, 'start')",
+        stop="linspace_grad(dy, start, stop, num, endpoint, axis, y, 'stop')")
 defgrad(np.arange, "start, stop=None, step=None, dtype=None", namespace=_SHAPES,
-        start="arange_grad(dy, start, stop, step, 'start')",
-        step="arange_grad(dy, start, stop, step, 'step')")
+        start="arange_grad(dy, start, stop, step, y, 'start')",
+        step="arange_grad(dy, start, stop, step, y, 'step')")
 
 # --- random numbers: location and scale carry gradients (the reparametrisation trick) ---
 _NORMAL = dict(loc="unbroadcast(dy, loc)", scale="unbroadcast(dy * (y - loc) / scale, scale)")

@@ -145,6 +145,7 @@ class Activity:
         self._check_views_across_writes(self.parsed.node.body, {}, set())
         for stmt in [s for s, _, _ in self.assigns] + self.others:
             self._check_out_argument(stmt)
+            self._check_inplace_methods(stmt)
         self._check_overwrite_after_use(self.parsed.node.body, set())
         return self
 
@@ -197,6 +198,12 @@ class Activity:
                     "gradient cannot follow",
                     "Assign the result instead: `y = np.exp(x)`.")
 
+    def _check_inplace_methods(self, stmt):
+        for call in (n for n in gast.walk(stmt) if isinstance(n, gast.Call)):
+            if isinstance(call.func, gast.Attribute) and call.func.attr in _INPLACE_METHODS \
+                    and _base_name(call.func) in self.varied:  # also `_ = y.sort()`
+                raise self._inplace_method_error(stmt, call)
+
     def _check_mutation(self, stmt):
         if isinstance(stmt, gast.Assign):  # x[i] = v or obj.a = v
             target = stmt.targets[0]
@@ -223,12 +230,15 @@ class Activity:
                     "Return what the function computes and assign it; if it changes nothing "
                     "(a check that may raise), assign its result: `_ = check(x)`.")
             if isinstance(call.func, gast.Attribute) and _base_name(call.func) in self.varied:
-                raise self.parsed.error(
-                    InputMutationError, stmt,
-                    f"calling .{call.func.attr}() on a value that carries a gradient is not "
-                    "supported: in-place methods would overwrite values the reverse sweep needs",
-                    "Use the function form that returns a new value (e.g. `xs = xs + [v]`, "
-                    "`y = np.sort(x)`).")
+                raise self._inplace_method_error(stmt, call)
+
+    def _inplace_method_error(self, stmt, call):
+        return self.parsed.error(
+            InputMutationError, stmt,
+            f"calling .{call.func.attr}() on a value that carries a gradient is not "
+            "supported: in-place methods would overwrite values the reverse sweep needs",
+            "Use the function form that returns a new value (e.g. `xs = xs + [v]`, "
+            "`y = np.sort(x)`).")
 
     def _no_rule(self, stmt, op):
         return self.parsed.error(
@@ -262,6 +272,8 @@ def _written(stmt):
         written.add(_base_name(stmt.value.func))  # m.fill(0): a method called for its effect
     for call in (n for n in gast.walk(stmt) if isinstance(n, gast.Call)):
         written |= _out_names(call)
+        if isinstance(call.func, gast.Attribute) and call.func.attr in _INPLACE_METHODS:
+            written.add(_base_name(call.func))  # `_ = m.sort()`: used as a value, still a write
     return written - {None}
 
 
@@ -292,6 +304,7 @@ def _sequence_names(body):
     return names
 
 
+_INPLACE_METHODS = {"sort", "fill", "resize", "put", "partition", "itemset", "setfield"}
 _ALLOCATORS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
                "full_like", "copy", "array", "arange", "eye", "identity"}
 

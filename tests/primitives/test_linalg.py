@@ -11,8 +11,7 @@ symmetric matrix itself, and test_symmetric_input_gradient perturbs it along sym
 """
 import numpy as np
 import pytest
-from checkgrad import check_grad
-from rule_tables import FLOAT, Case, check_case, check_float32, label, normal, unit
+from rule_tables import FLOAT, Case, check_case, check_float32, label, normal, unit, whole
 
 import knet_ast as knet
 
@@ -115,6 +114,11 @@ def slogdet_index(a, r):
     return np.sum(np.linalg.slogdet(a)[1] * r)
 
 
+def slogdet_sign(a, r):
+    sign, logdet = np.linalg.slogdet(a)
+    return np.sum(sign * r)
+
+
 def slogdet_both(a, r):
     """The sign is piecewise constant: it adds nothing to the gradient."""
     sign, logdet = np.linalg.slogdet(a)
@@ -161,9 +165,22 @@ def eigh_fields(b, r):
     return np.sum((result.eigenvectors ** 2 * np.cos(result.eigenvalues)[..., None, :]) * r)
 
 
+def eigh_upper(b, r):
+    w, v = np.linalg.eigh((b + np.swapaxes(b, -1, -2)) / 2, UPLO="U")
+    return np.sum((v * v + w[..., None, :]) * r)
+
+
 def eigh_direct(a, r):
     w, v = np.linalg.eigh(a)
     return np.sum((v * v + w[..., None, :]) * r)
+
+
+def eigvalsh_upper(b, r):
+    return np.sum(np.linalg.eigvalsh((b + np.swapaxes(b, -1, -2)) / 2, UPLO="U") * r)
+
+
+def pinv_hermitian(a, r):
+    return np.sum(np.linalg.pinv(a, hermitian=True) * r)
 
 
 # --- input domains for matrix functions: (rng, shape) -> float64 array ---
@@ -198,6 +215,14 @@ def positive_definite(rng, shape):
     return b @ np.swapaxes(b, -1, -2) + shape[-1] * _eye(shape)
 
 
+def singular(rng, shape):
+    """Whole numbers, the last row a copy of the first: det is exactly 0 and LAPACK finds the
+    matrix singular, but det's gradient (the adjugate) is not 0."""
+    a = whole(rng, shape)
+    a[..., -1, :] = a[..., 0, :]
+    return a
+
+
 # --- the table ---
 MATMUL_SHAPES = [((4,), (4,)), ((4,), (4, 5)), ((3, 4), (4,)), ((3, 4), (4, 5)),
                  ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)), ((1, 3, 4), (2, 4, 5)),
@@ -209,15 +234,16 @@ DOT_SHAPES = [((4,), (4,)), ((4,), (4, 5)), ((3, 4), (4,)), ((3, 4), (4, 5)), ((
               ((), (3, 4)), ((3, 4), ()), (FLOAT, (3, 4)), ((3, 4), FLOAT)]
 VDOT_SHAPES = [((4,), (4,)), ((2, 3), (6,)), ((2, 3), (3, 2)), ((2, 1, 2), (4,))]
 INNER_SHAPES = [((4,), (4,)), ((2, 4), (3, 4)), ((2, 3, 4), (5, 4)), ((4,), (2, 3, 4)),
-                ((), (2, 3)), ((2, 3), ()), (FLOAT, (2, 3))]
+                ((), (2, 3)), ((2, 3), ()), (FLOAT, (2, 3)), ((3,), ())]
 # np.outer flattens both inputs
-OUTER_SHAPES = [((3,), (4,)), ((2, 3), (4,)), ((3,), (2, 2)), ((2, 2), (3, 1)), ((), (3,))]
+OUTER_SHAPES = [((3,), (4,)), ((2, 3), (4,)), ((3,), (2, 2)), ((2, 2), (3, 1)), ((), (3,)),
+                ((), ())]
 TENSORDOT = [  # (axes, a's shape, b's shape)
     (0, (2, 3), (4,)), (1, (2, 3), (3, 4)), (2, (2, 3, 4), (3, 4, 5)), (2, (3, 4), (3, 4)),
     (([1, 0], [0, 1]), (3, 2, 4), (2, 3, 5)), (([2], [0]), (2, 3, 4), (4, 5)),
     (([0, 2], [2, 0]), (2, 3, 4), (4, 5, 2)), ((1, 0), (2, 3), (3, 4)),
     (([-1], [0]), (2, 3, 4), (4, 5)), (([-1, -3], [0, 2]), (2, 3, 4), (4, 5, 2)),
-    ((-2, -1), (3, 2), (4, 3)),
+    ((-2, -1), (3, 2), (4, 3)), (3, (2, 3, 4), (2, 3, 4)),
 ]
 EINSUM = [  # (subscripts, operand shapes)
     ("ij,jk->ik", ((2, 3), (3, 4))),
@@ -246,10 +272,15 @@ EINSUM = [  # (subscripts, operand shapes)
     ("ij,kl->ik", ((2, 3), (4, 5))),                # j and l each summed within one operand
     ("ij,ji->", ((2, 3), (3, 2))),
     ("ij,ij->ij", ((1, 3), (2, 3))),                # a size-1 labelled axis broadcasts
-    (" ij , jk -> ik ", ((2, 3), (3, 4))),          # spaces
+    ("ij,jk->ik", ((2, 1), (3, 4))),                # ... also a contracted one
+    ("...i,...i->...", ((2, 1, 3), (4, 3))),
+    ("iij->i", ((3, 3, 2),)),                       # repeated, and j summed within
+    (",ij->ij", ((), (2, 3))),                      # a 0-d operand
+    ("aB,Bc", ((2, 3), (3, 4))),                    # capitals
+    (" ij , jk -> ik ", ((3, 2), (2, 4))),          # spaces
 ]
 KRON_SHAPES = [((3,), (2,)), ((2, 3), (3, 2)), ((3,), (2, 2)), ((2, 2), (3,)),
-               ((2, 1, 2), (2, 3))]
+               ((2, 1, 2), (2, 3)), ((), (2, 3))]
 CROSS = [(-1, (3,), (3,)), (-1, (4, 3), (4, 3)), (-1, (4, 3), (3,)), (-1, (2, 1, 3), (4, 3)),
          (0, (3, 4), (3, 4)), (1, (2, 3, 4), (2, 3, 4))]
 VECDOT = [(-1, (3,), (3,)), (-1, (2, 3), (2, 3)), (-1, (2, 3), (3,)), (-1, (2, 1, 3), (4, 3)),
@@ -303,13 +334,13 @@ if hasattr(np, "vecdot"):  # NumPy 2
     LINALG += pairs(np.vecdot, binary(np.vecdot), [((2, 3), (2, 3))])
 
 # --- diagonals and triangles ---
-LINALG += [Case(np.trace, unary(np.trace), ((3, 4),)), Case(np.trace, unary(np.trace), ((3, 3),))]
+LINALG += [Case(np.trace, unary(np.trace), (shape,)) for shape in ((3, 4), (3, 3), (2, 2, 3))]
 LINALG += [Case(np.trace, with_arg(np.trace, k), ((3, 4),)) for k in (-1, 0, 1, 5)]
 LINALG += [Case(np.trace, on_axes(np.trace, *args), (shape,)) for *args, shape in ON_AXES]
 LINALG += [Case(("method", "trace"), trace_method, ((3, 4),)),
            Case(("method", "trace"), trace_method_args(1, 1, 2), ((2, 3, 4),)),
            Case(("method", "trace"), trace_method_args(-1, 2, 0), ((2, 3, 4),))]
-LINALG += [Case(np.diagonal, unary(np.diagonal), ((3, 4),))]
+LINALG += [Case(np.diagonal, unary(np.diagonal), (shape,)) for shape in ((3, 4), (2, 3, 4))]
 LINALG += [Case(np.diagonal, with_arg(np.diagonal, k), (shape,))
            for shape in ((3, 4), (4, 3)) for k in (-1, 1, 2)]
 LINALG += [Case(np.diagonal, on_axes(np.diagonal, *args), (shape,)) for *args, shape in ON_AXES]
@@ -319,7 +350,7 @@ LINALG += [Case(("method", "diagonal"), diagonal_method, ((4, 3),)),
 LINALG += [Case(np.diag, unary(np.diag), ((3,),)), Case(np.diag, unary(np.diag), ((3, 4),))]
 LINALG += [Case(np.diag, with_arg(np.diag, k), ((3,),)) for k in (1, -2)]
 LINALG += [Case(np.diag, with_arg(np.diag, k), (shape,))
-           for shape in ((3, 4), (4, 3)) for k in (-1, 1, 2)]
+           for shape in ((3, 4), (4, 3)) for k in (-1, 1, 2, 5)]  # 5: an empty diagonal
 LINALG += [Case(fn, with_arg(fn, k), (shape,)) for fn in (np.tril, np.triu)
            for shape in ((3, 4), (4, 3), (2, 3, 4)) for k in (-1, 0, 1)]
 LINALG += [Case(fn, unary(fn), ((3, 3),)) for fn in (np.tril, np.triu)]
@@ -328,7 +359,7 @@ LINALG += [Case(fn, unary(fn), ((3, 3),)) for fn in (np.tril, np.triu)]
 LINALG += [Case(fn, unary(fn), (shape,), invertible)
            for fn in (np.linalg.inv, np.linalg.det) for shape in MATRIX_SHAPES + [(1, 1)]]
 LINALG += [Case(np.linalg.slogdet, loss, (shape,), invertible)
-           for loss in (slogdet_unpacked, slogdet_field, slogdet_index, slogdet_both)
+           for loss in (slogdet_unpacked, slogdet_field, slogdet_index, slogdet_sign, slogdet_both)
            for shape in MATRIX_SHAPES]
 LINALG += pairs(np.linalg.solve, binary(np.linalg.solve), SOLVE_SHAPES, (invertible, normal))
 LINALG += [Case(np.linalg.solve, binary(np.linalg.solve), shapes, (invertible, normal), wrt=wrt)
@@ -336,10 +367,11 @@ LINALG += [Case(np.linalg.solve, binary(np.linalg.solve), shapes, (invertible, n
 LINALG += [Case(np.linalg.cholesky, of_gram(np.linalg.cholesky), (shape,))
            for shape in MATRIX_SHAPES + [(4, 4)]]
 LINALG += [Case(np.linalg.eigh, loss, (shape,), spread)
-           for loss in (eigh_values, eigh_vectors, eigh_both, eigh_rebuilt, eigh_fields)
+           for loss in (eigh_values, eigh_vectors, eigh_both, eigh_rebuilt, eigh_fields, eigh_upper)
            for shape in MATRIX_SHAPES]
 LINALG += [Case(np.linalg.eigvalsh, of_symmetric(np.linalg.eigvalsh), (shape,), spread)
            for shape in MATRIX_SHAPES + [(4, 4)]]
+LINALG += [Case(np.linalg.eigvalsh, eigvalsh_upper, ((3, 3),), spread)]
 LINALG += [Case(np.linalg.pinv, unary(np.linalg.pinv), (shape,), full_rank) for shape in PINV_SHAPES]
 
 # symmetric inputs passed as they are: see test_symmetric_input_gradient
@@ -349,9 +381,22 @@ SYMMETRIC += [Case(np.linalg.eigh, eigh_direct, (shape,), symmetric_spread)
               for shape in MATRIX_SHAPES]
 SYMMETRIC += [Case(np.linalg.eigvalsh, unary(np.linalg.eigvalsh), (shape,), symmetric_spread)
               for shape in MATRIX_SHAPES]
+SYMMETRIC += [Case(np.linalg.pinv, pinv_hermitian, (shape,), positive_definite)
+              for shape in MATRIX_SHAPES]  # hermitian=True reads one triangle too
+# the rules that read one triangle give symmetric gradients
+SYMMETRIC_GRADIENT = (np.linalg.cholesky, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.pinv)
 
-# rows that fail because of suspected library bugs (see the report in the module's tests below)
-BUGS = []
+LINALG += [
+    # np.tril/np.triu broadcast a 1-D input to a 2-D output
+    Case(np.tril, with_arg(np.tril, 0), ((3,),)),
+    Case(np.triu, with_arg(np.triu, 1), ((3,),)),
+    # a non-negative axis on inputs of different ndim: NumPy moves the axis to the end of
+    # each input before broadcasting
+    Case(np.vecdot, along(np.vecdot, 0), ((3,), (3, 4)), wrt=(0, 1)),
+    Case(np.cross, along(np.cross, 0), ((3,), (3, 4)), wrt=(0, 1)),
+    # det at a singular matrix: the gradient (the adjugate) exists
+    Case(np.linalg.det, unary(np.linalg.det), ((3, 3),), singular),
+]
 
 
 @pytest.mark.parametrize("case", LINALG, ids=str)
@@ -374,7 +419,8 @@ def test_symmetric_input_gradient(case):
     (a general direction would leave the triangle the primitive reads)."""
     a, r = case.inputs()
     g = knet.grad(case.loss)(a, r)
-    np.testing.assert_allclose(g, np.swapaxes(g, -1, -2), atol=1e-12)
+    if case.key in SYMMETRIC_GRADIENT:
+        np.testing.assert_allclose(g, np.swapaxes(g, -1, -2), atol=1e-12)
     v = _symmetric(np.random.default_rng(1).standard_normal(a.shape))
     eps = 1e-6
     numeric = (case.loss(a + eps * v, r) - case.loss(a - eps * v, r)) / (2 * eps)
@@ -476,9 +522,3 @@ def test_rebuilding_from_eigh_gives_the_symmetric_part():
     rng = _rng()
     b, r = spread(rng, (3, 3)), rng.standard_normal((3, 3))
     np.testing.assert_allclose(knet.grad(rebuilt)(b, r), _symmetric(r), atol=1e-12)
-
-
-@pytest.mark.parametrize("case", BUGS, ids=str)
-def test_suspected_bugs(case, monkeypatch):
-    """Rows that fail on a suspected library bug: expected to fail until it is fixed."""
-    pytest.xfail("suspected library bug, see the BUGS list")

@@ -10,7 +10,7 @@ import knet_ast as knet
 # --- input domains of this file: (rng, shape) -> float64 array ---
 def one_zero(rng, shape):
     """Nonzero values but a 0 at the first entry: whatever the axis, its slice has exactly one zero."""
-    x = nonzero(rng, shape)
+    x = np.array(nonzero(rng, shape))
     x[(0,) * len(shape)] = 0.0
     return x
 
@@ -37,8 +37,9 @@ def nan_holes(shape):
     holes = np.zeros(shape, np.float32)
     if len(shape) == 1:
         holes[1::3] = np.nan
-    for i in range(min(shape) if len(shape) > 1 else 0):
-        holes[(i,) * len(shape)] = np.nan
+    else:
+        for i in range(min(shape)):
+            holes[(i,) * len(shape)] = np.nan
     return holes
 
 
@@ -62,12 +63,9 @@ def scan(fn, axis):
     return label(loss, axis=axis)
 
 
-def holed(fn, shape, axis, keepdims, ddof=None):
-    """A nan* reduction of x with NaN put in at fixed entries (see nan_holes) inside the loss:
-    x itself stays finite, so finite differences perturb every entry and the ones under a NaN
-    must get exactly no gradient."""
-    holes = nan_holes(shape)
-
+def holed(fn, holes, axis, keepdims, ddof=None):
+    """A nan* reduction of x + holes (0 or NaN, see nan_holes): x itself stays finite, so finite
+    differences perturb every entry, and the ones under a NaN must get exactly no gradient."""
     def loss(x, r):
         return np.sum(fn(x + holes, axis=axis, keepdims=keepdims) * r)
 
@@ -237,7 +235,7 @@ REDUCTIONS += [Case(fn, spread(fn, axis, ddof, keepdims), (SHAPE,))
                for fn in SPREADS for ddof in (0, 1) for axis in FEWER_AXES for keepdims in BOTH]
 REDUCTIONS += [Case(fn, spread(fn, axis, ddof, keepdims), ((5,),))
                for fn in SPREADS for ddof in (0, 1) for axis in (None, 0) for keepdims in BOTH]
-REDUCTIONS += [Case(fn, reduction(fn, None, False), ((),)) for fn in [np.var]]  # var of one entry: 0
+REDUCTIONS += [Case(np.var, reduction(np.var, None, False), ((),))]  # one entry: 0 (std's row is a bug)
 REDUCTIONS += [Case(np.std, std_positional, (SHAPE,))]
 REDUCTIONS += [Case(("method", name), method_spread(name, axis, ddof, keepdims), (SHAPE,))
                for name in ("var", "std") for ddof in (0, 1) for axis in (None, -1, (0, 2))
@@ -265,25 +263,29 @@ NAN_SHAPE = (3, 4, 5)
 NAN_FUNCTIONS = [(np.nansum, normal), (np.nanmean, normal), (np.nanprod, nonzero),
                  (np.nanmax, distinct), (np.nanmin, distinct), (np.nanvar, normal), (np.nanstd, normal)]
 NAN_SPREADS = [np.nanvar, np.nanstd]
-REDUCTIONS += [Case(fn, holed(fn, NAN_SHAPE, axis, keepdims), (NAN_SHAPE,), domain)
-               for fn, domain in NAN_FUNCTIONS for axis in FEWER_AXES for keepdims in BOTH]
-REDUCTIONS += [Case(fn, holed(fn, NAN_SHAPE, axis, keepdims, ddof=1), (NAN_SHAPE,))
-               for fn in NAN_SPREADS for axis in FEWER_AXES for keepdims in BOTH]
-REDUCTIONS += [Case(fn, holed(fn, (6,), axis, False), ((6,),), domain)
-               for fn, domain in NAN_FUNCTIONS for axis in (None, 0)]
-REDUCTIONS += [Case(np.nanprod, holed(np.nanprod, NAN_SHAPE, axis, False), (NAN_SHAPE,), corner_zeros)
-               for axis in (None, -1)]
-REDUCTIONS += [Case(fn, reduction(fn, axis, False), (SHAPE,), domain)  # no NaN at all
-               for fn, domain in NAN_FUNCTIONS for axis in (None, -1)]
+NAN_ROWS = [Case(fn, holed(fn, nan_holes(NAN_SHAPE), axis, keepdims), (NAN_SHAPE,), domain)
+            for fn, domain in NAN_FUNCTIONS for axis in FEWER_AXES for keepdims in BOTH]
+NAN_ROWS += [Case(fn, holed(fn, nan_holes(NAN_SHAPE), axis, keepdims, ddof=1), (NAN_SHAPE,))
+             for fn in NAN_SPREADS for axis in FEWER_AXES for keepdims in BOTH]
+NAN_ROWS += [Case(fn, holed(fn, nan_holes((6,)), axis, False), ((6,),), domain)
+             for fn, domain in NAN_FUNCTIONS for axis in (None, 0)]
+NAN_ROWS += [Case(np.nanprod, holed(np.nanprod, nan_holes(NAN_SHAPE), axis, False), (NAN_SHAPE,), corner_zeros)
+             for axis in (None, -1)]
+NAN_ROWS += [Case(fn, reduction(fn, axis, False), (SHAPE,), domain)  # no NaN at all
+             for fn, domain in NAN_FUNCTIONS for axis in (None, -1)]
+# these pass finite differences but fail the float32 check (bug 1 below); their float64
+# gradients are also checked, with NaN in the input itself, by test_nan_reductions_skip_nan_entries
+PROMOTE_FLOAT32 = {np.nanmean, np.nanvar, np.nanstd}
+REDUCTIONS += [case for case in NAN_ROWS if case.key not in PROMOTE_FLOAT32]
 
 # average: no weights, weights shaped like a, 1-D weights along one axis; wrt a and weights
 REDUCTIONS += [Case(np.average, reduction(np.average, axis, keepdims), (SHAPE,))
                for axis in AXES for keepdims in BOTH]
-REDUCTIONS += [Case(np.average, weighted(axis, keepdims), (SHAPE, SHAPE), (normal, positive), wrt=wrt)
-               for axis in FEWER_AXES for keepdims in BOTH for wrt in [(0, 1)]]
+REDUCTIONS += [Case(np.average, weighted(axis, keepdims), (SHAPE, SHAPE), (normal, positive), wrt=(0, 1))
+               for axis in FEWER_AXES for keepdims in BOTH]
 REDUCTIONS += [Case(np.average, weighted(axis, keepdims), (SHAPE, (SHAPE[axis],)), (normal, positive),
                    wrt=(0, 1)) for axis in (0, 1, 2, -1) for keepdims in BOTH]
-REDUCTIONS += [Case(np.average, weighted(axis, False), (shapes[0], shapes[1]), (normal, positive), wrt=wrt)
+REDUCTIONS += [Case(np.average, weighted(axis, False), shapes, (normal, positive), wrt=wrt)
                for axis, shapes in [(None, (SHAPE, SHAPE)), (-2, (SHAPE, (3,)))] for wrt in (0, 1)]
 REDUCTIONS += [Case(np.average, weighted(axis, False), ((5,), (5,)), (normal, positive), wrt=(0, 1))
                for axis in (None, 0)]
@@ -303,7 +305,8 @@ REDUCTIONS += [Case(np.linalg.norm, norm(None, None, keepdims), (shape,), normal
 REDUCTIONS += [Case(np.linalg.norm, whole(np.linalg.norm), (shape,), nonzero) for shape in [(), (5,)]]
 
 # np.linalg.norm of matrices: normal inputs have distinct singular values and no ties among
-# their row / column sums of |x| (the gaps are far above the finite-difference step)
+# their row / column sums of |x| (gaps >= 0.1, far above the finite-difference step), so the
+# default tolerances hold for 'nuc' and 2 / -2 as well: none is loosened
 MATRIX_ORDS = ["fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]
 REDUCTIONS += [Case(np.linalg.norm, norm(ord, None, keepdims), ((3, 4),), normal)
                for ord in MATRIX_ORDS for keepdims in BOTH]
@@ -312,7 +315,17 @@ REDUCTIONS += [Case(np.linalg.norm, norm(ord, axis, keepdims), (SHAPE,), normal)
 REDUCTIONS += [Case(np.linalg.norm, norm(ord, (-1, -3), False), (SHAPE,), normal)  # rows, columns swapped
                for ord in MATRIX_ORDS]
 
-BUGS = []  # rows that fail for a reason believed to be in knet_ast (see the report below)
+# --- rows that fail for a reason believed to be in knet_ast; not run, kept to be moved back ---
+# 1. nanmean, nanvar, nanstd: float32 inputs get float64 adjoints. The rules divide by the count
+#    of finite entries, (~isnan(a)).sum(...), an int64 array, and float32 / int64 is float64
+#    (mean and var divide by Python numbers instead). Finite differences pass.
+# 2. std of a single entry (0-d input, or a length-1 axis), nanstd of a slice with one finite
+#    entry: the function is identically 0, so its gradient is 0, but the rule divides by
+#    2 * std = 0 and gives NaN.
+BUGS = [case for case in NAN_ROWS if case.key in PROMOTE_FLOAT32]
+BUGS += [Case(np.std, whole(np.std), ((),)),
+         Case(np.std, spread(np.std, 1, 0, False), ((2, 1),)),
+         Case(np.nanstd, holed(np.nanstd, np.array([0.0, np.nan, np.nan], np.float32), 0, False), ((3,),))]
 
 
 @pytest.mark.parametrize("case", REDUCTIONS, ids=str)

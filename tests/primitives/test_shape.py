@@ -3,8 +3,19 @@ joining and splitting, tiling, padding, flipping, sorting and taking, constructo
 numbers."""
 import numpy as np
 import pytest
-from rule_tables import (FLOAT, GENERIC, Case, check_case, check_float32, distinct, label, normal,
-                         positive, unit)
+from rule_tables import (
+    FLOAT,
+    GENERIC,
+    Case,
+    check_case,
+    check_float32,
+    distinct,
+    half,
+    label,
+    normal,
+    positive,
+    unit,
+)
 
 import knet_ast as knet
 from knet_ast.runtime.iteration import as_sequence, dict_from, make_closure
@@ -311,10 +322,6 @@ def pad_value(pad_width):
     return label(loss, pad_width=pad_width)
 
 
-def pad_reflect(x, r):
-    return np.sum(np.pad(x, 1, mode="reflect") * r)
-
-
 # --- flipping, rolling, rotating, promoting, differencing ---
 def flip_keyword(x, r):
     return np.sum(np.flip(x, axis=-1) * r)
@@ -438,20 +445,13 @@ def above_two(rng, shape):
     return rng.uniform(2.0, 3.0, shape)
 
 
-# --- random numbers: the loss reseeds, so finite differences see the same noise ---
-FLOAT64_NOISE = "NumPy draws float64 samples whatever the dtype of the parameters"
-
-
-def float64_only(loss, reason=FLOAT64_NOISE):
-    loss.float32_skip = reason
-    return loss
-
-
+# --- random numbers: the loss reseeds, so finite differences see the same noise (NumPy draws
+# float64 samples, so the float32 check ends at the dtype of the gradients) ---
 def random_normal(size):
     def loss(loc, scale, r):
         np.random.seed(0)
         return np.sum(np.random.normal(loc, scale, size) * r)
-    return float64_only(label(loss, size=size))
+    return label(loss, size=size)
 
 
 def random_normal_keywords(loc, scale, r):
@@ -463,24 +463,22 @@ def random_uniform(size):
     def loss(low, high, r):
         np.random.seed(0)
         return np.sum(np.random.uniform(low, high, size) * r)
-    return float64_only(label(loss, size=size))
+    return label(loss, size=size)
 
 
 def generator_normal(size):
     def loss(loc, scale, r):
         rng = np.random.default_rng(0)
         return np.sum(rng.normal(loc, scale, size) * r)
-    return float64_only(label(loss, size=size))
+    return label(loss, size=size)
 
 
 def generator_uniform(size):
     def loss(low, high, r):
         rng = np.random.default_rng(0)
         return np.sum(rng.uniform(low=low, high=high, size=size) * r)
-    return float64_only(label(loss, size=size))
+    return label(loss, size=size)
 
-
-float64_only(random_normal_keywords)
 
 MATRIX = (3, 4)
 JOINS = [  # (function, list of input shapes)
@@ -585,6 +583,7 @@ TAKES = [  # (indices, axis, mode) on a (3, 4) matrix; repeated indices accumula
     ([0, 5, 5, 11, 0], None, "raise"),
     ([[0, 2], [2, 2]], 0, "raise"),
     ([3, 0, 3, -1], 1, "raise"),
+    ([[1], [1]], -1, "raise"),
     (2, 1, "raise"),
     ([-1, 4, 7, 1], 1, "wrap"),
     ([-13, 25, 3], None, "wrap"),
@@ -622,6 +621,7 @@ SHAPES += [
     Case(np.linspace, linspace(6), ((3,), (3,)), wrt=(0, 1)),
     Case(np.linspace, linspace(4, False), ((2, 3), (3,)), wrt=(0, 1)),
     Case(np.linspace, linspace(5, axis=1), ((3,), (3,)), wrt=(0, 1)),
+    Case(np.linspace, linspace(3, axis=1), ((2, 3), (1, 3)), wrt=(0, 1)),
     Case(np.linspace, linspace(4, False, -1), (FLOAT, (2,)), wrt=(0, 1)),
     Case(np.arange, arange_scaled, (FLOAT, FLOAT), (normal, positive), wrt=(0, 1)),
     Case(np.arange, arange_scaled, (GENERIC, GENERIC), (normal, positive), wrt=(0, 1)),
@@ -655,9 +655,6 @@ def test_gradient_matches_finite_differences(case):
 
 @pytest.mark.parametrize("case", SHAPES, ids=str)
 def test_float32_stays_float32(case, monkeypatch):
-    reason = getattr(case.loss, "float32_skip", None)
-    if reason:
-        pytest.skip(reason)
     check_float32(case, monkeypatch)
 
 
@@ -667,3 +664,117 @@ def test_item_gradient_is_one_hot():
     expected[1, 2] = 7.0
     np.testing.assert_array_equal(knet.grad(item_tuple)(x, 7.0), expected)
     np.testing.assert_array_equal(knet.grad(item_flat)(x, 7.0).ravel(), np.eye(12)[5] * 7.0)
+
+
+# --- refusals: clear errors instead of wrong gradients ---
+def pad_reflect(x, r):
+    return np.sum(np.pad(x, 1, mode="reflect") * r)
+
+
+def sort_in_place(x, r):
+    x.sort()
+    return np.sum(x * r)
+
+
+def sort_copy_in_place(x, r):
+    y = x * 2.0
+    y.sort(axis=0)
+    return np.sum(y * r)
+
+
+def sort_row_in_place(x, r):
+    row = x[1]
+    row.sort()
+    return np.sum(row * r[1])
+
+
+def test_pad_outside_constant_mode_is_refused():
+    x = np.arange(12.0).reshape(3, 4)
+    with pytest.raises(knet.KnetError, match="mode"):
+        knet.grad(pad_reflect)(x, np.ones((5, 6)))
+
+
+@pytest.mark.parametrize("loss", [sort_in_place, sort_copy_in_place, sort_row_in_place],
+                         ids=lambda loss: loss.__name__)
+def test_sort_method_in_place_is_refused(loss):
+    x = np.array([[3.0, 1.0, 2.0, 0.0], [1.5, 0.5, 2.5, -1.0], [0.0, 4.0, -2.0, 1.0]])
+    with pytest.raises(knet.KnetError):
+        knet.grad(loss)(x, np.ones((3, 4)))
+
+
+# --- by hand ---
+def split_middle(x, r):
+    return np.sum(np.split(x, 3)[1] * r)
+
+
+def take_repeated(x, r):
+    return np.sum(np.take(x, [1, 1, 1, 4]) * r)
+
+
+def test_unused_split_pieces_get_zeros():
+    expected = np.zeros((6, 2))
+    expected[2:4] = 5.0
+    np.testing.assert_array_equal(knet.grad(split_middle)(np.ones((6, 2)), 5.0), expected)
+
+
+def test_repeated_indices_accumulate():
+    expected = np.array([[0.0, 3.0, 0.0], [0.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(knet.grad(take_repeated)(np.ones((2, 3)), 1.0), expected)
+
+
+
+
+# --- integer outputs carry no gradient; pad's constants; refusals ---
+def full_int(c, r):
+    return np.sum(np.full((3, 4), c, dtype=int) * r)
+
+
+INTEGERS = np.arange(12).reshape(3, 4)
+
+
+def full_like_int(c, r):
+    return np.sum(np.full_like(INTEGERS, c) * r)
+
+
+def linspace_int(start, r):
+    return np.sum(np.linspace(start, start + 3.0, 4, dtype=int) * r)
+
+
+def arange_int(start, r):
+    return np.sum(np.arange(start, 3.9, dtype=int) * r)
+
+
+def pad_two_constants(x, r):
+    return np.sum(np.pad(x, 1, constant_values=(1.0, 2.0)) * r)
+
+
+def pad_dict_width(x, r):
+    return np.sum(np.pad(x, {0: (1, 2)}) * r)
+
+
+def sort_result_assigned(x, r):
+    y = x * 2.0
+    _ = y.sort()
+    return np.sum(y * r)
+
+
+INTEGER_OUTPUTS = [Case(np.full, full_int, (FLOAT,), half),
+                   Case(np.full_like, full_like_int, (FLOAT,), half),
+                   Case(np.linspace, linspace_int, (FLOAT,), half),
+                   Case(np.arange, arange_int, (FLOAT,), below_one),
+                   Case(np.pad, pad_two_constants, (MATRIX,))]
+
+
+@pytest.mark.parametrize("case", INTEGER_OUTPUTS, ids=str)
+def test_integer_outputs_and_pad_constants(case):
+    check_case(case)
+
+
+def test_pad_with_a_dict_of_widths_is_refused_clearly():
+    with pytest.raises(knet.KnetError, match="dict"):
+        knet.grad(pad_dict_width)(np.ones((3, 4)), np.ones((6, 4)))
+
+
+def test_sort_method_used_as_a_value_is_refused():
+    with pytest.raises(knet.InputMutationError, match="sort"):
+        knet.grad(sort_result_assigned)(np.ones((3, 4)), np.ones((3, 4)))
