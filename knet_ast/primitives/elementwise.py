@@ -23,14 +23,21 @@ def sinc_grad(dy, x, y):
     return dy * xp.where(x == 0, 0, (xp.cos(np.pi * x) - y) / safe)
 
 
-def clip_grad(dy, a, a_min, a_max, bound):
-    """Where clip(a, a_min, a_max) took its value from: 'a', 'min' or 'max' (None bounds never).
-    Ties at a bound go to `a`, so clip is the identity on the closed interval."""
+def clip_grad(dy, a, a_min, a_max, lower, upper, wrt):
+    """The gradient of clip(a, a_min, a_max) = minimum(maximum(a, a_min), a_max), as NumPy
+    computes it (bounds given as min=/max= too; None: no bound), w.r.t. 'a', 'min' or 'max'.
+    A value equal to a bound counts as inside: its gradient goes to `a`."""
     xp = array_module(dy)
-    below = xp.zeros(np.shape(a), bool) if a_min is None else a < a_min
-    above = xp.zeros(np.shape(a), bool) if a_max is None else (a > a_max) & ~below
-    hit = {"a": ~(below | above), "min": below, "max": above}[bound]
-    return dy * hit
+    lo = a_min if a_min is not None else lower
+    hi = a_max if a_max is not None else upper
+    a = xp.asarray(a)
+    t = a if lo is None else xp.maximum(a, lo)
+    kept = xp.ones((), bool) if hi is None else t <= hi  # t passed through the upper bound
+    if wrt == "max":
+        return dy * ~kept
+    if lo is None:
+        return dy * kept if wrt == "a" else 0 * dy
+    return dy * (kept & (a >= lo) if wrt == "a" else kept & (a < lo))
 
 
 _KERNELS = {"pow_db": pow_db, "sinc_grad": sinc_grad, "clip_grad": clip_grad}
@@ -78,7 +85,7 @@ defgrad(np.real, "val", val="dy")
 defgrad(float, "x", x="dy")
 defgrad(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", x="dy * np.isfinite(x)")
 defgrad(np.copysign, "x1, x2", x1="unbroadcast(dy * np.sign(x1) * np.sign(y), x1)")
-defgrad(np.ldexp, "x1, x2", x1="unbroadcast(dy * np.ldexp(1.0, x2), x1)")
+defgrad(np.ldexp, "x1, x2", x1="unbroadcast(np.ldexp(dy, x2), x1)")
 
 # --- arithmetic ufuncs (the operators' rules are in arithmetic.py) ---
 defgrad(np.add, "x1, x2", x1="unbroadcast(dy, x1)", x2="unbroadcast(dy, x2)")
@@ -100,10 +107,11 @@ _MIN = dict(x1="unbroadcast(dy * (x1 < x2) + 0.5 * dy * (x1 == x2), x1)",
             x2="unbroadcast(dy * (x2 < x1) + 0.5 * dy * (x1 == x2), x2)")
 defgrad(np.maximum, "x1, x2", **_MAX)
 defgrad(np.minimum, "x1, x2", **_MIN)
-defgrad(np.fmax, "x1, x2", x1="unbroadcast(dy * (y == x1) * ((x1 != x2) + 0.5 * (x1 == x2)), x1)",
-        x2="unbroadcast(dy * (y == x2) * ((x1 != x2) + 0.5 * (x1 == x2)), x2)")
-defgrad(np.fmin, "x1, x2", x1="unbroadcast(dy * (y == x1) * ((x1 != x2) + 0.5 * (x1 == x2)), x1)",
-        x2="unbroadcast(dy * (y == x2) * ((x1 != x2) + 0.5 * (x1 == x2)), x2)")
+_FMAX = dict(  # the argument fmax/fmin returned gets dy (a NaN never equals y); ties split
+    x1="unbroadcast(dy * ((y == x1) & (x1 != x2)) + 0.5 * dy * (x1 == x2), x1)",
+    x2="unbroadcast(dy * ((y == x2) & (x1 != x2)) + 0.5 * dy * (x1 == x2), x2)")
+defgrad(np.fmax, "x1, x2", **_FMAX)
+defgrad(np.fmin, "x1, x2", **_FMAX)
 defgrad(np.hypot, "x1, x2", x1="unbroadcast(dy * x1 / y, x1)", x2="unbroadcast(dy * x2 / y, x2)")
 defgrad(np.arctan2, "x1, x2", x1="unbroadcast(dy * x2 / (x1 * x1 + x2 * x2), x1)",
         x2="unbroadcast(-dy * x1 / (x1 * x1 + x2 * x2), x2)")
@@ -114,9 +122,11 @@ defgrad(np.logaddexp2, "x1, x2", x1="unbroadcast(dy * np.exp2(x1 - y), x1)",
 defgrad(np.where, "condition, x1, x2", x1="unbroadcast(np.where(condition, dy, 0), x1)",
         x2="unbroadcast(np.where(condition, 0, dy), x2)")
 defgrad(np.clip, "a, a_min=None, a_max=None, out=None, *, min=None, max=None", namespace=_KERNELS,
-        a="unbroadcast(clip_grad(dy, a, a_min, a_max, 'a'), a)",
-        a_min="unbroadcast(clip_grad(dy, a, a_min, a_max, 'min'), a_min)",
-        a_max="unbroadcast(clip_grad(dy, a, a_min, a_max, 'max'), a_max)")
+        a="unbroadcast(clip_grad(dy, a, a_min, a_max, min, max, 'a'), a)",
+        a_min="unbroadcast(clip_grad(dy, a, a_min, a_max, min, max, 'min'), a_min)",
+        min="unbroadcast(clip_grad(dy, a, a_min, a_max, min, max, 'min'), min)",
+        a_max="unbroadcast(clip_grad(dy, a, a_min, a_max, min, max, 'max'), a_max)",
+        max="unbroadcast(clip_grad(dy, a, a_min, a_max, min, max, 'max'), max)")
 method_like("clip", np.clip)
 method_like("conjugate", np.conjugate)
 method_like("conj", np.conjugate)

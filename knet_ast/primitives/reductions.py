@@ -70,9 +70,16 @@ def var_grad(dy, a, axis=None, ddof=0, keepdims=False):
     return unreduce(dy, a, axis, keepdims) * centred * (2 / (_count(a, axis) - ddof))
 
 
+def half_over(dy, y):
+    """dy / (2 y), taken as 0 where y = 0 (std of equal values: 0 is a subgradient)."""
+    xp = array_module(dy)
+    zero = y == 0
+    return xp.where(zero, 0 * dy, dy / (2 * xp.where(zero, 1, y)))
+
+
 def std_grad(dy, a, y, axis=None, ddof=0, keepdims=False):
     """The gradient of std(a, axis, ddof) = sqrt(var): (a - mean) / ((n - ddof) std)."""
-    return var_grad(dy / (2 * y), a, axis, ddof, keepdims)
+    return var_grad(half_over(dy, y), a, axis, ddof, keepdims)
 
 
 def cumsum_grad(dy, a, axis=None):
@@ -108,15 +115,20 @@ def nan_mask(a, g):
     return xp.where(xp.isnan(a), xp.zeros((), g.dtype), g)
 
 
-def nanmean_grad(dy, a, axis=None, keepdims=False):
+def _finite_count(a, axis):
+    """How many non-NaN entries each output combines, in a's float dtype."""
     xp = array_module(a)
-    count = (~xp.isnan(a)).sum(axis=axis, keepdims=True)
+    return (~xp.isnan(a)).sum(axis=axis, keepdims=True).astype(a.dtype)
+
+
+def nanmean_grad(dy, a, axis=None, keepdims=False):
+    count = _finite_count(a, axis)
     return nan_mask(a, unreduce(dy, a, axis, keepdims) / count)
 
 
 def nanvar_grad(dy, a, axis=None, ddof=0, keepdims=False):
     xp = array_module(a)
-    count = (~xp.isnan(a)).sum(axis=axis, keepdims=True)
+    count = _finite_count(a, axis)
     centred = a - xp.nanmean(a, axis=axis, keepdims=True)
     return nan_mask(a, unreduce(dy, a, axis, keepdims) * 2 * centred / (count - ddof))
 
@@ -212,7 +224,7 @@ def ptp_grad(dy, a, axis=None, keepdims=False):
 
 _KERNELS = {fn.__name__: fn for fn in (
     extremum_share, first_extremum_grad, prod_grad, var_grad, std_grad, cumsum_grad, cumprod_grad,
-    nan_mask, nanmean_grad, nanvar_grad, nanprod_grad, average_grad, norm_grad, ptp_grad)}
+    half_over, nan_mask, nanmean_grad, nanvar_grad, nanprod_grad, average_grad, norm_grad, ptp_grad)}
 _SUM = "a, axis=None, dtype=None, out=None, keepdims=False"
 _MAX = "a, axis=None, out=None, keepdims=False"
 _VAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False"
@@ -243,7 +255,7 @@ defgrad(np.nansum, _SUM, namespace=_KERNELS, a="nan_mask(a, unreduce(dy, a, axis
 defgrad(np.nanmean, _SUM, namespace=_KERNELS, a="nanmean_grad(dy, a, axis, keepdims)")
 defgrad(np.nanprod, _SUM, namespace=_KERNELS, a="nanprod_grad(dy, a, axis, keepdims)")
 defgrad(np.nanvar, _VAR, namespace=_KERNELS, a="nanvar_grad(dy, a, axis, ddof, keepdims)")
-defgrad(np.nanstd, _VAR, namespace=_KERNELS, a="nanvar_grad(dy / (2 * y), a, axis, ddof, keepdims)")
+defgrad(np.nanstd, _VAR, namespace=_KERNELS, a="nanvar_grad(half_over(dy, y), a, axis, ddof, keepdims)")
 for _fn in (np.nanmax, np.nanmin):
     defgrad(_fn, _MAX, namespace=_KERNELS,
             a="unreduce(dy, a, axis, keepdims) * extremum_share(a, y, axis, keepdims)")

@@ -6,13 +6,14 @@ from rule_tables import rule_name
 from test_arithmetic import ARITHMETIC
 from test_elementwise import ELEMENTWISE
 from test_linalg import LINALG
+from test_pymath import MATH_RULES
 from test_reductions import REDUCTIONS
 from test_shape import SHAPES
 
 from knet_ast.primitives import registry
 from knet_ast.transform.pipeline import build_gradient
 
-TABLES = ARITHMETIC + ELEMENTWISE + LINALG + REDUCTIONS + SHAPES
+TABLES = ARITHMETIC + ELEMENTWISE + LINALG + MATH_RULES + REDUCTIONS + SHAPES
 
 
 def test_every_rule_has_a_row():

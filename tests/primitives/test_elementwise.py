@@ -208,35 +208,17 @@ ELEMENTWISE += [Case(np.clip, loss, shapes, (half, bound), wrt=wrt)
                 for shapes, wrt in [(((3, 4), (3, 4)), (0, 1)), (((3, 4), FLOAT), 0),
                                     ((FLOAT, FLOAT), (0, 1))]]
 
-# Rows that fail because of a bug in the rule, with the check they fail: not in the parametrized
-# tests (test_known_bugs_still_fail checks that they still fail; once a rule is fixed, move its
-# rows back and drop its key from FLOAT32_BROKEN).
-BUGS = [
-    # np.clip(a, min=..., max=...): the rule binds min/max but its templates read only
-    # a_min/a_max (None here), so `a` gets the whole gradient and the bounds none.
-    (check_case, Case(np.clip, clip_min_max, ((3, 4), (3, 4), (3, 4)), CLIP_BOUNDS, wrt=(0, 1, 2))),
-    (check_case, Case(np.clip, clip_min_max, ((3, 4), FLOAT, FLOAT), CLIP_BOUNDS, wrt=0)),
-    (check_case, Case(("method", "clip"), clip_method_min_max, ((3, 4), (3, 4), (3, 4)),
-                      CLIP_BOUNDS, wrt=(0, 1, 2))),
-    # clip(a, a_min, a_max) with Python floats for all three: clip_grad's `~` acts on Python
-    # bools/ints (~False == -1), so `a` gets -dy inside the interval and -2 dy outside.
-    # The same happens whenever `a < a_min` is a Python bool, e.g. with a 3x4 a_max.
-    (check_case, Case(np.clip, clip, (FLOAT, FLOAT, FLOAT), CLIP_BOUNDS, wrt=(0, 1, 2))),
-    (check_case, Case(np.clip, clip_keywords, (FLOAT, FLOAT, FLOAT), CLIP_BOUNDS, wrt=(0, 1, 2))),
-    (check_case, Case(np.clip, clip, (FLOAT, FLOAT, (3, 4)), CLIP_BOUNDS, wrt=(0, 1, 2))),
-    # a_min > a_max: NumPy documents that every value is then a_max, but clip_grad sends the
-    # gradient of the entries below a_min to a_min.
-    (check_case, Case(np.clip, clip, ((3, 4), (3, 4), (3, 4)), (half, upper_bound, lower_bound),
-                      wrt=(0, 1, 2))),
-    # fmax/fmin: `(x1 != x2) + 0.5 * (x1 == x2)` is a float64 array, so float32 adjoints become
-    # float64 before finalize_grad (the final gradients are cast back to float32).
-    (check_float32, Case(np.fmax, binary(np.fmax), ((3, 4), (3, 4)), (whole, half), wrt=(0, 1))),
-    (check_float32, Case(np.fmin, binary(np.fmin), ((3, 4), (3, 4)), (whole, half), wrt=(0, 1))),
-    # ldexp: np.ldexp(1.0, x2) with an integer x2 is float64, and so is the float32 adjoint.
-    (check_float32, Case(np.ldexp, binary(np.ldexp), ((3, 4), (3, 4)), (normal, integers))),
-    (check_float32, Case(np.ldexp, binary(np.ldexp), ((), GENERIC), (normal, integers))),
+# min=/max= keywords, Python-float arguments (comparisons give Python bools), a_min > a_max
+# (NumPy then gives a_max everywhere)
+ELEMENTWISE += [
+    Case(np.clip, clip_min_max, ((3, 4), (3, 4), (3, 4)), CLIP_BOUNDS, wrt=(0, 1, 2)),
+    Case(np.clip, clip_min_max, ((3, 4), FLOAT, FLOAT), CLIP_BOUNDS, wrt=0),
+    Case(("method", "clip"), clip_method_min_max, ((3, 4), (3, 4), (3, 4)), CLIP_BOUNDS, wrt=(0, 1, 2)),
+    Case(np.clip, clip, (FLOAT, FLOAT, FLOAT), CLIP_BOUNDS, wrt=(0, 1, 2)),
+    Case(np.clip, clip_keywords, (FLOAT, FLOAT, FLOAT), CLIP_BOUNDS, wrt=(0, 1, 2)),
+    Case(np.clip, clip, (FLOAT, FLOAT, (3, 4)), CLIP_BOUNDS, wrt=(0, 1, 2)),
+    Case(np.clip, clip, ((3, 4), (3, 4), (3, 4)), (half, upper_bound, lower_bound), wrt=(0, 1, 2)),
 ]
-FLOAT32_BROKEN = {np.fmax, np.fmin, np.ldexp}  # their float32 rows are the ones in BUGS
 
 
 @pytest.mark.parametrize("case", ELEMENTWISE, ids=str)
@@ -244,21 +226,9 @@ def test_gradient_matches_finite_differences(case):
     check_case(case)
 
 
-@pytest.mark.parametrize("case", [case for case in ELEMENTWISE if case.key not in FLOAT32_BROKEN],
-                         ids=str)
+@pytest.mark.parametrize("case", ELEMENTWISE, ids=str)
 def test_float32_stays_float32(case, monkeypatch):
     check_float32(case, monkeypatch)
-
-
-def test_known_bugs_still_fail(monkeypatch):
-    fixed = []
-    for check, case in BUGS:
-        try:
-            check(case, monkeypatch) if check is check_float32 else check(case)
-        except Exception:  # an assertion, or the transform refusing the call
-            continue
-        fixed.append(f"{check.__name__}: {case}")
-    assert not fixed, f"these rows pass now; move them back to ELEMENTWISE: {fixed}"
 
 
 def test_clip_rows_reach_both_bounds():

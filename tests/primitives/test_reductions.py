@@ -275,8 +275,7 @@ NAN_ROWS += [Case(fn, reduction(fn, axis, False), (SHAPE,), domain)  # no NaN at
              for fn, domain in NAN_FUNCTIONS for axis in (None, -1)]
 # these pass finite differences but fail the float32 check (bug 1 below); their float64
 # gradients are also checked, with NaN in the input itself, by test_nan_reductions_skip_nan_entries
-PROMOTE_FLOAT32 = {np.nanmean, np.nanvar, np.nanstd}
-REDUCTIONS += [case for case in NAN_ROWS if case.key not in PROMOTE_FLOAT32]
+REDUCTIONS += NAN_ROWS
 
 # average: no weights, weights shaped like a, 1-D weights along one axis; wrt a and weights
 REDUCTIONS += [Case(np.average, reduction(np.average, axis, keepdims), (SHAPE,))
@@ -315,17 +314,22 @@ REDUCTIONS += [Case(np.linalg.norm, norm(ord, axis, keepdims), (SHAPE,), normal)
 REDUCTIONS += [Case(np.linalg.norm, norm(ord, (-1, -3), False), (SHAPE,), normal)  # rows, columns swapped
                for ord in MATRIX_ORDS]
 
-# --- rows that fail for a reason believed to be in knet_ast; not run, kept to be moved back ---
-# 1. nanmean, nanvar, nanstd: float32 inputs get float64 adjoints. The rules divide by the count
-#    of finite entries, (~isnan(a)).sum(...), an int64 array, and float32 / int64 is float64
-#    (mean and var divide by Python numbers instead). Finite differences pass.
-# 2. std of a single entry (0-d input, or a length-1 axis), nanstd of a slice with one finite
-#    entry: the function is identically 0, so its gradient is 0, but the rule divides by
-#    2 * std = 0 and gives NaN.
-BUGS = [case for case in NAN_ROWS if case.key in PROMOTE_FLOAT32]
-BUGS += [Case(np.std, whole(np.std), ((),)),
-         Case(np.std, spread(np.std, 1, 0, False), ((2, 1),)),
-         Case(np.nanstd, holed(np.nanstd, np.array([0.0, np.nan, np.nan], np.float32), 0, False), ((3,),))]
+def knet_logsumexp(axis):
+    def loss(x, r):
+        return np.sum(knet.logsumexp(x, axis=axis) * r)
+    return label(loss, axis=axis)
+
+
+REDUCTIONS += [Case(knet.logsumexp, knet_logsumexp(axis), ((2, 3, 4),), normal) for axis in (0, -1, None)]
+REDUCTIONS += [Case(knet.logsumexp, knet_logsumexp(-1), ((5,),), normal)]
+
+
+# std of a single entry (0-d, a length-1 axis, one finite entry for nanstd) is identically 0:
+# its gradient is 0, not 0 / 0
+REDUCTIONS += [Case(np.std, whole(np.std), ((),)),
+               Case(np.std, spread(np.std, 1, 0, False), ((2, 1),)),
+               Case(np.nanstd, holed(np.nanstd, np.array([0.0, np.nan, np.nan], np.float32), 0, False),
+                    ((3,),))]
 
 
 @pytest.mark.parametrize("case", REDUCTIONS, ids=str)

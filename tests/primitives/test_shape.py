@@ -702,6 +702,20 @@ def test_sort_method_in_place_is_refused(loss):
         knet.grad(loss)(x, np.ones((3, 4)))
 
 
+def tolist_rows(x, r):
+    rows = x.tolist()
+    picked = [[row[0], row[2]] for row in rows[::2]]  # rows 0 and 2, two entries each
+    return np.sum(np.array(picked) * r)
+
+
+def tolist_scalar(x, r):
+    return x.tolist() * r
+
+
+SHAPES += [Case(("method", "tolist"), tolist_rows, ((3, 4),)),
+           Case(("method", "tolist"), tolist_scalar, ((),))]
+
+
 # --- by hand ---
 def split_middle(x, r):
     return np.sum(np.split(x, 3)[1] * r)
