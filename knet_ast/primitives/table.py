@@ -70,7 +70,7 @@ UNSUPPORTED = [  # (functions, why): calling them with a differentiated argument
 ]
 
 
-def _describe(key):
+def describe(key):
     if isinstance(key, tuple) and key[0] == "sequence":
         return f"`list {key[1]} list`", FAMILIES[0]
     if isinstance(key, tuple):
@@ -99,19 +99,19 @@ def _describe(key):
 def counts():
     """(rules, non-differentiable) among library functions (not methods, attributes, operators)."""
     def functions(keys):
-        return {_describe(k)[0] for k in keys if _describe(k)[1] not in (None, *FAMILIES[:1], FAMILIES[4])}
+        return {describe(k)[0] for k in keys if describe(k)[1] not in (None, *FAMILIES[:1], FAMILIES[4])}
     return len(functions(registry.RULES)), len(functions(registry.NONDIFF))
 
 
 def markdown():
     rows = defaultdict(dict)
     for key, rule in registry.RULES.items():
-        name, family = _describe(key)
+        name, family = describe(key)
         if name is not None:
             grads = "; ".join(f"{param}: `{gast.unparse(t).strip()}`" for param, t in rule.templates.items())
             rows[family][name] = ("rule", grads.replace("|", "\\|"), NOTES.get(key, ""))
     for key in registry.NONDIFF:
-        name, family = _describe(key)
+        name, family = describe(key)
         if name is not None and name not in rows[family]:
             rows[family][name] = ("no gradient", "", NOTES.get(key, ""))
     n_rules, n_nondiff = counts()

@@ -11,6 +11,7 @@ from test_reductions import REDUCTIONS
 from test_shape import SHAPES
 
 from knet_ast.primitives import registry
+from knet_ast.primitives.table import describe
 from knet_ast.transform.pipeline import build_gradient
 
 TABLES = ARITHMETIC + ELEMENTWISE + LINALG + MATH_RULES + REDUCTIONS + SHAPES
@@ -18,7 +19,8 @@ TABLES = ARITHMETIC + ELEMENTWISE + LINALG + MATH_RULES + REDUCTIONS + SHAPES
 
 def test_every_rule_has_a_row():
     covered = {case.key for case in TABLES}
-    missing = [rule_name(key) for key in registry.RULES if key not in covered]
+    library = [key for key in registry.RULES if describe(key)[0] is not None]  # not a test's rule
+    missing = [rule_name(key) for key in library if key not in covered]
     assert not missing, f"rules without a row in tests/primitives: {missing}"
 
 
