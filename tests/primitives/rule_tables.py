@@ -100,6 +100,26 @@ def label(loss, **kwargs):
     return loss
 
 
+# --- loss factories: the primitive is called in the loss's source through a closure ---
+def unary(fn):
+    def loss(x, r):
+        return np.sum(fn(x) * r)
+    return loss
+
+
+def binary(fn):
+    def loss(x1, x2, r):
+        return np.sum(fn(x1, x2) * r)
+    return loss
+
+
+def with_arg(fn, arg):
+    """fn(x, arg): an offset, k, shift or other fixed second argument."""
+    def loss(x, r):
+        return np.sum(fn(x, arg) * r)
+    return label(loss, arg=arg)
+
+
 def check_case(case):
     args = case.inputs()
     check_grad(case.loss, *args, wrt=case.wrt, rtol=case.rtol, atol=case.atol, eps=case.eps)

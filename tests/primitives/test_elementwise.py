@@ -6,6 +6,7 @@ from rule_tables import (
     FLOAT,
     GENERIC,
     Case,
+    binary,
     check_case,
     check_float32,
     half,
@@ -15,6 +16,7 @@ from rule_tables import (
     nonzero,
     normal,
     positive,
+    unary,
     unit,
     whole,
 )
@@ -70,16 +72,8 @@ def upper_bound(rng, shape):
 
 
 # --- losses ---
-def unary(fn):
-    def loss(x, r):
-        return np.sum(fn(x) * r)
-    return loss
 
 
-def binary(fn):
-    def loss(x1, x2, r):
-        return np.sum(fn(x1, x2) * r)
-    return loss
 
 
 def where(condition, x1, x2, r):

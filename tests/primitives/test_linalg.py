@@ -11,33 +11,31 @@ symmetric matrix itself, and test_symmetric_input_gradient perturbs it along sym
 """
 import numpy as np
 import pytest
-from rule_tables import FLOAT, Case, check_case, check_float32, label, normal, unit, whole
+from rule_tables import (
+    FLOAT,
+    Case,
+    binary,
+    check_case,
+    check_float32,
+    label,
+    normal,
+    unary,
+    unit,
+    whole,
+    with_arg,
+)
 
 import knet_ast as knet
 
-
 # --- losses: the primitive must appear in the loss's source ---
-def binary(fn):
-    def loss(a, b, r):
-        return np.sum(fn(a, b) * r)
-    return loss
 
 
 def dot_method(a, b, r):
     return np.sum(a.dot(b) * r)
 
 
-def unary(fn):
-    def loss(x, r):
-        return np.sum(fn(x) * r)
-    return loss
 
 
-def with_arg(fn, arg):
-    """fn(x, arg): an offset for trace/diagonal, k for diag/tril/triu."""
-    def loss(x, r):
-        return np.sum(fn(x, arg) * r)
-    return label(loss, arg=arg)
 
 
 def on_axes(fn, offset, axis1, axis2):

@@ -14,7 +14,9 @@ from rule_tables import (
     label,
     normal,
     positive,
+    unary,
     unit,
+    with_arg,
 )
 
 import knet_ast as knet
@@ -23,16 +25,8 @@ from knet_ast.runtime.iteration import as_sequence, dict_from, make_closure
 pytestmark = pytest.mark.filterwarnings("ignore:`row_stack` alias is deprecated:DeprecationWarning")
 
 
-def unary(fn):
-    def loss(x, r):
-        return np.sum(fn(x) * r)
-    return loss
 
 
-def with_arg(fn, arg):
-    def loss(x, r):
-        return np.sum(fn(x, arg) * r)
-    return label(loss, arg=arg)
 
 
 def with_args(fn, arg1, arg2):
