@@ -68,7 +68,7 @@ class GradFunction:
         for name in self.wrt:
             position = self._wrt_positions.get(name, len(args))
             value = args[position] if position < len(args) else kwargs.get(name)
-            _refuse_integers(value, name, self.primal)
+            _refuse_non_real(value, name, self.primal)
         built = self._compiled()
         try:
             value, grads = built.function(*self._bound_self, *args, **kwargs)
@@ -122,15 +122,19 @@ def gradloss(func=None, wrt=0, verbose=0):
     return GradFunction(func, wrt, True, verbose)
 
 
-def _refuse_integers(value, path, func):
-    """Raise if the differentiated argument `value` holds integers: their gradient is not
-    defined, and NumPy would round any update of them."""
+def _refuse_non_real(value, path, func):
+    """Raise if the differentiated argument `value` holds integers (their gradient is not
+    defined, and NumPy would round any update of them) or complex numbers."""
     if isinstance(value, dict):
         for key, item in value.items():
-            _refuse_integers(item, f"{path}[{key!r}]", func)
+            _refuse_non_real(item, f"{path}[{key!r}]", func)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            _refuse_integers(item, f"{path}[{i}]", func)
+            _refuse_non_real(item, f"{path}[{i}]", func)
+    elif isinstance(value, (complex, np.complexfloating)) or (is_array(value) and value.dtype.kind == "c"):
+        raise KnetError(f"knet.grad of {func.__qualname__}: the differentiated argument `{path}` "
+                        "is complex; knet_ast differentiates real numbers: pass the real and "
+                        "imaginary parts as two float arguments")
     elif isinstance(value, (numbers.Integral, np.integer, np.bool_)) or (
             is_array(value) and value.dtype.kind in "biu"):
         kind = f"an integer array ({value.dtype})" if is_array(value) else \

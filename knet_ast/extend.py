@@ -10,7 +10,7 @@
 
 See docs/extending.md for a walk-through.
 """
-from .primitives.registry import PRIMITIVES, defgrad, nondiff
+from .primitives.registry import PRIMITIVES, changed, defgrad, nondiff
 
 
 def primitive(fn=None, **templates):
@@ -24,6 +24,7 @@ def primitive(fn=None, **templates):
     if fn is None:
         return lambda f: primitive(f, **templates)
     PRIMITIVES.add(fn)
+    changed()
     if templates:
         defgrad(fn, **templates)
     return fn

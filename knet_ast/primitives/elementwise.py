@@ -5,7 +5,7 @@ the call where it knows the shapes already agree.
 """
 import numpy as np
 
-from ..runtime.backend import array_module
+from ..runtime.backend import array_module, is_array
 from .registry import defgrad, elementwise, method_like, nondiff
 
 
@@ -14,6 +14,14 @@ def pow_db(dy, a, y):
     xp = array_module(y)
     log_a = xp.log(xp.where(a > 0, a, 1))
     return dy * y * (log_a if np.ndim(a) else float(log_a))  # a scalar base must not promote dy
+
+
+def pow_da(dy, a, b):
+    """d(a**b)/da = b a**(b-1), taken as 0 where b = 0 (also at a = 0, where a**(b-1) is
+    infinite): x ** 0 is the constant 1."""
+    if not is_array(b) and np.ndim(b) == 0:
+        return 0 * dy if b == 0 else dy * b * a ** (b - 1)
+    return dy * b * a ** array_module(b).where(b == 0, 1, b - 1)
 
 
 def sinc_grad(dy, x, y):
@@ -40,7 +48,7 @@ def clip_grad(dy, a, a_min, a_max, lower, upper, wrt):
     return dy * (kept & (a >= lo) if wrt == "a" else kept & (a < lo))
 
 
-_KERNELS = {"pow_db": pow_db, "sinc_grad": sinc_grad, "clip_grad": clip_grad}
+_KERNELS = {"pow_da": pow_da, "pow_db": pow_db, "sinc_grad": sinc_grad, "clip_grad": clip_grad}
 
 # --- exponentials and logarithms ---
 defgrad(np.exp, "x", x="dy * y")
@@ -95,9 +103,9 @@ defgrad(np.divide, "x1, x2", x1="unbroadcast(dy / x2, x1)", x2="unbroadcast(-dy 
 defgrad(np.mod, "x1, x2", x1="unbroadcast(dy, x1)",  # np.remainder is the same function
         x2="unbroadcast(-dy * np.floor_divide(x1, x2), x2)")
 defgrad(np.fmod, "x1, x2", x1="unbroadcast(dy, x1)", x2="unbroadcast(-dy * np.trunc(x1 / x2), x2)")
-defgrad(np.power, "x1, x2", x1="unbroadcast(dy * x2 * x1 ** (x2 - 1), x1)",
+defgrad(np.power, "x1, x2", x1="unbroadcast(pow_da(dy, x1, x2), x1)",
         x2="unbroadcast(pow_db(dy, x1, y), x2)", namespace=_KERNELS)
-defgrad(np.float_power, "x1, x2", x1="unbroadcast(dy * x2 * np.float_power(x1, x2 - 1), x1)",
+defgrad(np.float_power, "x1, x2", x1="unbroadcast(pow_da(dy, np.float64(x1), x2), x1)",
         x2="unbroadcast(pow_db(dy, x1, y), x2)", namespace=_KERNELS)
 
 # --- binary: ties in maximum/minimum split the gradient evenly (fmax/fmin also skip NaN) ---
@@ -146,4 +154,4 @@ nondiff(np.sign, np.heaviside, np.floor, np.ceil, np.round, np.around, np.rint, 
         np.floor_divide, np.equal, np.not_equal, np.less, np.less_equal, np.greater,
         np.greater_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
         np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
-        np.gcd, np.lcm, np.spacing, np.nextafter)
+        np.gcd, np.lcm, np.spacing)

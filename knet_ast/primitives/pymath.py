@@ -7,7 +7,7 @@ import builtins
 import math
 
 from ..runtime.accumulate import zeros_like_grad
-from .elementwise import pow_db
+from .elementwise import pow_da, pow_db
 from .registry import defgrad, nondiff
 from .shape import sum_items_grad
 
@@ -46,7 +46,7 @@ def dist_grad(dy, p, q, y, sign):
     return [sign * dy * (a - b) / y for a, b in zip(p, q)]
 
 
-_KERNELS = {"pow_db": pow_db, "digamma": digamma, "prod_items_grad": prod_items_grad,
+_KERNELS = {"pow_da": pow_da, "pow_db": pow_db, "digamma": digamma, "prod_items_grad": prod_items_grad,
             "dist_grad": dist_grad, "sum_items_grad": sum_items_grad}
 
 
@@ -75,7 +75,7 @@ if hasattr(math, "cbrt"):  # Python 3.11+
 
 defgrad(math.log, "x, base=2.718281828459045", x="dy / (x * math.log(base))",
         base="-dy * y / (base * math.log(base))")
-defgrad(math.pow, "x, y_", x="dy * y_ * x ** (y_ - 1)", y_="pow_db(dy, x, y)", namespace=_KERNELS)
+defgrad(math.pow, "x, y_", x="pow_da(dy, x, y_)", y_="pow_db(dy, x, y)", namespace=_KERNELS)
 defgrad(math.atan2, "y_, x", y_="dy * x / (x * x + y_ * y_)", x="-dy * y_ / (x * x + y_ * y_)")
 defgrad(math.hypot, "*coordinates", coordinates="dy * coordinates[index] / y")
 defgrad(math.copysign, "x, y_", x="dy * math.copysign(1.0, x) * math.copysign(1.0, y)")
@@ -92,6 +92,6 @@ nondiff(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite
         math.factorial, math.comb, math.perm, math.gcd, math.isqrt)
 
 # --- builtins ---
-defgrad(builtins.pow, "base, exp, mod=None", base="dy * exp * base ** (exp - 1)",
+defgrad(builtins.pow, "base, exp, mod=None", base="pow_da(dy, base, exp)",
         exp="pow_db(dy, base, y)", namespace=_KERNELS)
-nondiff(round, divmod, hash, id, callable, hasattr, repr, str)
+nondiff(round, hash, id, callable, hasattr, repr, str)

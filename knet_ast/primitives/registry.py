@@ -24,9 +24,11 @@ RULES = {}
 KERNELS = {}  # functions the templates call, by the name generated code uses
 PRIMITIVES = set()  # user functions declared with knet.primitive: never transformed
 NONDIFF = set()
+_CHANGES = [0]  # bumped by every registration, so gradients built before it are rebuilt
 ELEMENTWISE = set()  # outputs have the broadcast shape of the array arguments
 REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "prod", "var", "std"}  # by name
 CONCAT = ("sequence", "+")  # the key of `list + list` (concatenation)
+POW_CONSTANT = ("power", "**")  # the key of `a ** c` with c a nonzero number written in the source
 NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags", "imag"}
 NONDIFF_METHODS = {"argmax", "argmin", "argsort", "argpartition", "nonzero", "searchsorted", "round",
                    "keys", "__len__", "any", "all", "get_shape", "count", "index", "startswith",
@@ -155,12 +157,14 @@ def defgrad(fn, signature=None, namespace=None, sequences=(), **templates):
     if namespace is None:
         namespace = getattr(fn, "__globals__", None) or sys._getframe(1).f_globals
     RULES[fn] = Rule(fn, signature, templates, namespace, sequences)
+    changed()
     return fn
 
 
 def defmethod(name, signature, namespace=None, **templates):
     """Gradient of the array method `name`; the receiver is the parameter `self`."""
     RULES[("method", name)] = Rule(("method", name), signature, templates, namespace)
+    changed()
 
 
 def method_like(name, fn):
@@ -178,6 +182,7 @@ def method_like(name, fn):
 def defattr(name, **templates):
     """Gradient of the array attribute `name` (e.g. `T`); the receiver is `self`."""
     RULES[("attr", name)] = Rule(("attr", name), "self", templates)
+    changed()
 
 
 def elementwise(*fns):
@@ -191,7 +196,17 @@ def elementwise(*fns):
 def nondiff(*fns):
     """Declare functions whose outputs carry no gradient (argmax, shape, len, ...)."""
     NONDIFF.update(fns)
+    changed()
     return fns[0] if len(fns) == 1 else fns
+
+
+def changed():
+    """Note a change to the registry: gradients built before it are rebuilt at their next call."""
+    _CHANGES[0] += 1
+
+
+def version():
+    return _CHANGES[0]
 
 
 def _bind_kernel(name, obj):

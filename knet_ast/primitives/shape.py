@@ -46,19 +46,37 @@ def tolist_back(dy, x):
     return xp.stack([tolist_back(d, row) for d, row in zip(dy, x)])
 
 
+def reshape_back(dy, a, order="C"):
+    """Undo a reshape/ravel/flatten that read `a` in `order` ('C', 'F', or 'A'/'K' resolved
+    from a's memory layout as NumPy does)."""
+    if order in ("A", "K"):
+        layout = getattr(a, "flags", None)
+        fortran = layout is not None and layout.f_contiguous and not layout.c_contiguous
+        if order == "K" and layout is not None and not (layout.c_contiguous or layout.f_contiguous):
+            raise KnetError("ravel(order='K') of an array that is neither C- nor Fortran-ordered "
+                            "is not differentiated; use order='C' or 'F'")
+        order = "F" if fortran else "C"
+    return dy.reshape(np.shape(a), order=order)
+
+
 _KERNELS = {"transpose_back": transpose_back, "cast_back": cast_back, "item_back": item_back,
+            "reshape_back": reshape_back,
             "tolist_back": tolist_back}
 _RESHAPE_BACK = "dy.reshape(np.shape({}))"
 
-defgrad(np.reshape, "a, shape=None, order='C', newshape=None", a=_RESHAPE_BACK.format("a"))
-defgrad(np.ravel, "a, order='C'", a=_RESHAPE_BACK.format("a"))
+defgrad(np.reshape, "a, shape=None, order='C', newshape=None", namespace=_KERNELS,
+        a="reshape_back(dy, a, order)")
+defgrad(np.ravel, "a, order='C'", namespace=_KERNELS, a="reshape_back(dy, a, order)")
 defgrad(np.squeeze, "a, axis=None", a=_RESHAPE_BACK.format("a"))
 defgrad(np.expand_dims, "a, axis", a=_RESHAPE_BACK.format("a"))
 defgrad(np.transpose, "a, axes=None", a="transpose_back(dy, axes)", namespace=_KERNELS)
 defgrad(np.copy, "a, order='K'", a="dy")
 
-for method in ("reshape", "ravel", "flatten", "squeeze"):
-    defmethod(method, "self, *args, **kwargs", self=_RESHAPE_BACK.format("self"))
+defmethod("reshape", "self, *shape, order='C'", namespace=_KERNELS,
+          self="reshape_back(dy, self, order)")
+for method in ("ravel", "flatten"):
+    defmethod(method, "self, order='C'", namespace=_KERNELS, self="reshape_back(dy, self, order)")
+defmethod("squeeze", "self, axis=None", self=_RESHAPE_BACK.format("self"))
 defmethod("transpose", "self, *axes", self="transpose_back(dy, axes)", namespace=_KERNELS)
 defmethod("astype", "self, dtype, *args, **kwargs", self="cast_back(dy, self, y)",
           namespace=_KERNELS)
@@ -123,6 +141,11 @@ def list_grad(dy, iterable):
     return list(dy)
 
 
+def dict_values_back(dy, d):
+    """The gradient of d.values() (a view, used like a list) sent back to the dict d."""
+    return {key: item for key, item in zip(d, dy) if item is not None}
+
+
 def dict_values_grad(dy, keys, values):
     """The gradient of dict_from(keys, values) sent back to the list of values (a later equal
     key overwrites an earlier one, so only the last of equal keys receives it)."""
@@ -130,14 +153,19 @@ def dict_values_grad(dy, keys, values):
     return [None if dy is None or last[key] != i else dy.get(key) for i, key in enumerate(keys)]
 
 
-_ASSEMBLY = {"list_grad": list_grad, "dict_values_grad": dict_values_grad, "stack_grad": stack_grad, "concatenate_grad": concatenate_grad,
+_ASSEMBLY = {"list_grad": list_grad, "dict_values_grad": dict_values_grad,
+             "dict_values_back": dict_values_back, "stack_grad": stack_grad, "concatenate_grad": concatenate_grad,
              "array_grad": array_grad, "sum_items_grad": sum_items_grad}
 
 defgrad(dict_from, "keys, values", values="dict_values_grad(dy, keys, values)",
         namespace=_ASSEMBLY, sequences=["values"])
 defgrad(make_closure, "function, names, values", values="list(dy)", sequences=["values"])
-defgrad(list, "iterable=()", iterable="list_grad(dy, iterable)", namespace=_ASSEMBLY,
-        sequences=["iterable"])
+for _fn in (list, tuple):
+    defgrad(_fn, "iterable=()", iterable="list_grad(dy, iterable)", namespace=_ASSEMBLY,
+            sequences=["iterable"])
+for _fn in (np.float64, np.float32, np.float16):  # np.float64(x): a cast, like float(x)
+    defgrad(_fn, "x=0", x="dy")
+defmethod("values", "self", self="dict_values_back(dy, self)", namespace=_ASSEMBLY)
 defgrad(np.stack, "arrays, axis=0, out=None", arrays="stack_grad(dy, arrays, axis)",
         namespace=_ASSEMBLY, sequences=["arrays"])
 defgrad(np.concatenate, "arrays, axis=0, out=None", arrays="concatenate_grad(dy, arrays, axis)",

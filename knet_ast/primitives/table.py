@@ -73,6 +73,8 @@ UNSUPPORTED = [  # (functions, why): calling them with a differentiated argument
 def describe(key):
     if isinstance(key, tuple) and key[0] == "sequence":
         return f"`list {key[1]} list`", FAMILIES[0]
+    if isinstance(key, tuple) and key[0] == "power":
+        return "`a ** c`, c a nonzero number", FAMILIES[0]
     if isinstance(key, tuple):
         kind, name = key
         return (f"`x.{name}()`" if kind == "method" else f"`x.{name}`"), FAMILIES[4]

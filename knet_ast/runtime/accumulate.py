@@ -214,8 +214,7 @@ def finalize_grad(d, x):
         d = xp.asarray(d)
         if d.shape != x.shape:
             if d.size != x.size:
-                raise KnetError(f"internal error: a gradient of shape {d.shape} for an argument "
-                                f"of shape {x.shape}; please report this with the function")
+                raise KnetError(_wrong_shape(d, x))
             d = d.reshape(x.shape)
         if d.dtype != dtype:
             d = d.astype(dtype)
@@ -226,8 +225,17 @@ def finalize_grad(d, x):
         kind = x.dtype.type if np.issubdtype(x.dtype, np.inexact) else np.float64
         return kind(0 if d is None else d)
     if isinstance(x, numbers.Number) and not isinstance(x, bool):
+        if d is not None and np.size(d) != 1:
+            raise KnetError(_wrong_shape(d, x))
         return 0.0 if d is None else float(d)
     return None
+
+
+def _wrong_shape(d, x):
+    return (f"a gradient of shape {np.shape(d)} reached an argument of shape {np.shape(x)}. If "
+            "you registered a rule (knet.defgrad, knet.primitive), its template must return the "
+            "shape of its parameter: wrap it in unbroadcast(..., x) where NumPy broadcast x; "
+            "otherwise this is a bug in knet_ast, please report it with the function")
 
 
 def unshare(tree, seen=None):

@@ -174,7 +174,7 @@ class Activity:
                 self._check_overwrite_after_use(stmt.body, read, aliases)
                 self._check_overwrite_after_use(stmt.orelse, read, aliases)
                 continue
-            written = _written(stmt)
+            written = _written(stmt, self.parsed)
             if isinstance(stmt, gast.Assign) and _base_name(stmt.targets[0]) in self.writable:
                 written = written - self.writable  # saved and restored by the reverse sweep
             for name in written:
@@ -200,7 +200,7 @@ class Activity:
 
     def _check_inplace_methods(self, stmt):
         for call in (n for n in gast.walk(stmt) if isinstance(n, gast.Call)):
-            if isinstance(call.func, gast.Attribute) and call.func.attr in _INPLACE_METHODS \
+            if _method_call(call, self.parsed) and call.func.attr in _INPLACE_METHODS \
                     and _base_name(call.func) in self.varied:  # also `_ = y.sort()`
                 raise self._inplace_method_error(stmt, call)
 
@@ -262,19 +262,24 @@ def _out_names(call):
     return set()
 
 
-def _written(stmt):
+def _written(stmt, parsed):
     """Names whose object `stmt` may change in place."""
     written = set()
     if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
         written.add(_base_name(stmt.targets[0]))  # m[i] = v, obj.a = v
-    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
-            isinstance(stmt.value.func, gast.Attribute):
+    if isinstance(stmt, gast.Expr) and _method_call(stmt.value, parsed):
         written.add(_base_name(stmt.value.func))  # m.fill(0): a method called for its effect
     for call in (n for n in gast.walk(stmt) if isinstance(n, gast.Call)):
         written |= _out_names(call)
-        if isinstance(call.func, gast.Attribute) and call.func.attr in _INPLACE_METHODS:
+        if _method_call(call, parsed) and call.func.attr in _INPLACE_METHODS:
             written.add(_base_name(call.func))  # `_ = m.sort()`: used as a value, still a write
     return written - {None}
+
+
+def _method_call(node, parsed):
+    """True for `m.name(...)` on a value (not `np.sort(...)`, a function of a module)."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+        parsed.resolve(node.func) is UNRESOLVED
 
 
 def _walk_statements(stmts):

@@ -62,6 +62,8 @@ def classify(parsed, expr):
         sequences = getattr(parsed, "sequence_names", ())
         if key is operator.add and {_name(expr.left), _name(expr.right)} & set(sequences):
             key = registry.CONCAT  # `xs + [v]`: list concatenation, not arithmetic
+        if key is operator.pow and _nonzero_number(expr.right):
+            key = registry.POW_CONSTANT  # `x ** 2`: b * x ** (b - 1), folded to `2 * x`
         return _rule_op(key, [expr.left, expr.right], [], _op_text(expr))
     if isinstance(expr, gast.UnaryOp):
         if isinstance(expr.operand, gast.Constant):
@@ -129,11 +131,13 @@ def _rule_op(key, args, keywords, text):
 def _bind(rule, args, keywords, text):
     if any(isinstance(a, gast.Starred) for a in args):
         return Op("unknown", [_name(a.value if isinstance(a, gast.Starred) else a) for a in args],
-                  describe=f"{text} with *args")
+                  describe=f"{text} called with *args (it has a rule: spell the arguments out, "
+                  f"{text}(a, b), or join them with np.stack first)")
     bound = rule.bind(args, keywords)
     if bound is None:
         return Op("unknown", [_name(a) for a in args] + [_name(k.value) for k in keywords],
-                  describe=f"{text} with these arguments (they do not match its rule)")
+                  describe=f"{text} with these arguments (its rule takes "
+                  f"{str(rule.signature)[1:-1]}; other arguments are not differentiated)")
     inputs = []
     for param in rule.templates:
         value = bound[param]
@@ -180,6 +184,10 @@ def _transformable(obj):
 def _arg_names(call):
     names = [_name(a.value if isinstance(a, gast.Starred) else a) for a in call.args]
     return names + [_name(k.value) for k in call.keywords]
+
+
+def _nonzero_number(expr):
+    return isinstance(expr, gast.Constant) and type(expr.value) in (int, float) and expr.value != 0
 
 
 def _name(expr):

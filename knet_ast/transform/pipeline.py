@@ -128,13 +128,16 @@ class Built:
     """A compiled gradient: its source, its function, and where its lines came from."""
 
     def __init__(self, source, function, lines, dependencies=()):
+        self.registry_version = registry.version()
         self.source, self.function = source, function
         self.filename, self.user_lines = lines
         self.dependencies = dependencies
 
     def is_current(self):
-        """False if a function or module the transform resolved has been rebound since."""
-        return all(dependency.holds() for dependency in self.dependencies)
+        """False if a function or module the transform resolved has been rebound since, or a
+        rule was registered (knet.defgrad, knet.nondiff, knet.primitive)."""
+        return self.registry_version == registry.version() and \
+            all(dependency.holds() for dependency in self.dependencies)
 
     def user_location(self, traceback):
         """(file, line) in the user's code of the innermost generated frame of `traceback`."""

@@ -6,6 +6,18 @@ import pytest
 from rule_tables import FLOAT, Case, check_case, check_float32, half, near_two, nonzero, normal, positive
 
 from knet_ast.primitives import registry
+from knet_ast.primitives.registry import POW_CONSTANT
+
+
+def zero_included(rng, shape):
+    """Normal values with an exact 0 first."""
+    values = rng.standard_normal(shape)
+    values[0] = 0.0
+    return values
+
+
+def zero(rng, shape):
+    return np.zeros(shape)
 
 
 def add(x, y, r):
@@ -34,6 +46,22 @@ def power(x, y, r):
 
 def cube(x, r):
     return np.sum((x ** 3) * r)
+
+
+def halves(x, r):
+    return np.sum((x ** 0.5) * r)
+
+
+def polynomial(x, r):
+    """x ** 0 is the constant 1, also at x = 0 (where b * x ** (b - 1) would be 0 * inf)."""
+    return np.sum(x[:, None] ** np.arange(3) * r)
+
+
+def polynomial_loop(c, x, r):
+    total = 0.0
+    for k in range(3):
+        total = total + c[k] * x ** k
+    return total * r
 
 
 def matmul(x, y, r):
@@ -70,7 +98,11 @@ ARITHMETIC = [Case(key, loss, shapes, domain, wrt=(0, 1))
 ARITHMETIC += [Case(key, loss, ((3, 4), (4,)), domain, wrt=wrt)
                for key, loss, domain in BINARY for wrt in (0, 1)]
 ARITHMETIC += [
-    Case(operator.pow, cube, ((3, 4),)),  # negative bases, integer exponent
+    Case(POW_CONSTANT, cube, ((3, 4),)),  # negative bases, integer exponent
+    Case(POW_CONSTANT, cube, (FLOAT,)),
+    Case(POW_CONSTANT, halves, ((3, 4),), positive),
+    Case(operator.pow, polynomial, ((4,),), zero_included),
+    Case(operator.pow, polynomial_loop, ((3,), FLOAT), (normal, zero), wrt=(0, 1)),
     Case(operator.neg, neg, ((3, 4),)),
     Case(operator.neg, neg, ((),)),
     Case(operator.neg, neg, (FLOAT,)),
