@@ -3,6 +3,7 @@ import functools
 import inspect
 import linecache
 import numbers
+import sys
 import weakref
 
 import numpy as np
@@ -43,8 +44,8 @@ class GradFunction:
         self._return = parsed.node.body[-1]
         positional = param_names(parsed.node)[:len(parsed.node.args.posonlyargs)
                                               + len(parsed.node.args.args)]
-        self._wrt_positions = {name: positional.index(name) - len(self._bound_self)
-                               for name in self.wrt if name in positional}
+        self._wrt_places = [(name, positional.index(name) - len(self._bound_self)
+                             if name in positional else sys.maxsize) for name in self.wrt]
         self._parsed = parsed
         self._built = None
         functools.update_wrapper(self, func)
@@ -65,8 +66,7 @@ class GradFunction:
         return self._compiled().source
 
     def __call__(self, *args, **kwargs):
-        for name in self.wrt:
-            position = self._wrt_positions.get(name, len(args))
+        for name, position in self._wrt_places:
             value = args[position] if position < len(args) else kwargs.get(name)
             _refuse_non_real(value, name, self.primal)
         built = self._compiled()
@@ -125,6 +125,9 @@ def gradloss(func=None, wrt=0, verbose=0):
 def _refuse_non_real(value, path, func):
     """Raise if the differentiated argument `value` holds integers (their gradient is not
     defined, and NumPy would round any update of them) or complex numbers."""
+    kind = type(value)
+    if kind is float or (kind is np.ndarray and value.dtype.kind == "f"):
+        return  # the common case, first
     if isinstance(value, dict):
         for key, item in value.items():
             _refuse_non_real(item, f"{path}[{key!r}]", func)

@@ -191,6 +191,10 @@ def zeros_if_none(d, x):
 
 def seed_gradient(y):
     """The incoming gradient 1 for a scalar result `y`."""
+    if type(y) is float:
+        return 1.0
+    if isinstance(y, np.inexact):  # a NumPy scalar: 1 of its type
+        return y.dtype.type(1)
     if isinstance(y, numbers.Number) and not isinstance(y, (bool, np.generic)):
         return 1.0
     if (is_array(y) or isinstance(y, np.generic)) and y.size == 1:
