@@ -173,10 +173,11 @@ def method_like(name, fn):
     rule = RULES[fn]
     first = next(iter(rule.signature.parameters))
     rename = {first: gast.Name(id="self", ctx=gast.Load(), annotation=None, type_comment=None)}
-    params = ["self"] + [str(p) for p in list(rule.signature.parameters.values())[1:]]
+    params = list(rule.signature.parameters.values())
+    signature = rule.signature.replace(parameters=[params[0].replace(name="self")] + params[1:])
     templates = {"self" if param == first else param: gast.unparse(_Substitute(rename).visit(
         _copy(t))).strip() for param, t in rule.templates.items()}
-    defmethod(name, ", ".join(params), KERNELS, **templates)
+    defmethod(name, signature, KERNELS, **templates)
 
 
 def defattr(name, **templates):
