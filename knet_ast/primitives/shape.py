@@ -422,10 +422,18 @@ defgrad(np.arange, "start, stop=None, step=None, dtype=None", namespace=_SHAPES,
         step="arange_grad(dy, start, stop, step, y, 'step')")
 
 # --- random numbers: location and scale carry gradients (the reparametrisation trick) ---
+def uniform_fraction(y, low, high):
+    """u in y = low + (high - low) u; where high == low every u gives y, and 1/2 splits dy."""
+    xp = array_module(y)
+    width = xp.asarray(high - low)
+    return xp.where(width == 0, 0.5, (y - low) / xp.where(width == 0, 1, width))
+
+
+_SHAPES["uniform_fraction"] = uniform_fraction
 _NORMAL = dict(loc="unbroadcast(dy, loc)", scale="unbroadcast(dy * (y - loc) / scale, scale)")
-_UNIFORM = dict(low="unbroadcast(dy * (high - y) / (high - low), low)",
-                high="unbroadcast(dy * (y - low) / (high - low), high)")
+_UNIFORM = dict(low="unbroadcast(dy * (1 - uniform_fraction(y, low, high)), low)",
+                high="unbroadcast(dy * uniform_fraction(y, low, high), high)")
 defgrad(np.random.normal, "loc=0.0, scale=1.0, size=None", **_NORMAL)
-defgrad(np.random.uniform, "low=0.0, high=1.0, size=None", **_UNIFORM)
+defgrad(np.random.uniform, "low=0.0, high=1.0, size=None", namespace=_SHAPES, **_UNIFORM)
 defmethod("normal", "self, loc=0.0, scale=1.0, size=None", **_NORMAL)
-defmethod("uniform", "self, low=0.0, high=1.0, size=None", **_UNIFORM)
+defmethod("uniform", "self, low=0.0, high=1.0, size=None", namespace=_SHAPES, **_UNIFORM)

@@ -803,6 +803,15 @@ def test_integer_outputs_and_pad_constants(case):
     check_case(case)
 
 
+def uniform_degenerate(x):
+    np.random.seed(0)
+    return np.sum(np.random.uniform(x, x, 3) * np.array([1.0, 2.0, 4.0]))
+
+
+def test_uniform_of_an_empty_interval_is_its_bound():
+    assert knet.grad(uniform_degenerate)(0.5) == 7.0  # y = x for every draw
+
+
 def test_pad_with_a_dict_of_widths_is_refused_clearly():
     with pytest.raises(knet.KnetError, match="dict"):
         knet.grad(pad_dict_width)(np.ones((3, 4)), np.ones((6, 4)))
