@@ -14,7 +14,7 @@ from ..errors import KnetError
 from ..runtime.accumulate import unbroadcast
 from ..runtime.backend import array_module
 from .reductions import _exclusive_products
-from .registry import defgrad, defmethod, method_like
+from .registry import defgrad, method_like
 
 
 def _t(m):
@@ -320,8 +320,7 @@ _KERNELS["transpose_last"] = _t
 # --- products ---
 defgrad(np.matmul, "a, b", a="matmul_da(dy, a, b)", b="matmul_db(dy, a, b)", namespace=_KERNELS)
 defgrad(np.dot, "a, b", a="dot_da(dy, a, b)", b="dot_db(dy, a, b)", namespace=_KERNELS)
-defmethod("dot", "self, b", self="dot_da(dy, self, b)", b="dot_db(dy, self, b)",
-          namespace=_KERNELS)
+method_like("dot", np.dot)
 defgrad(np.vdot, "a, b", a="(dy * b).reshape(np.shape(a))", b="(dy * a).reshape(np.shape(b))")
 defgrad(np.inner, "a, b", namespace=_KERNELS,
         a="unbroadcast(dy * b, a) if np.ndim(a) == 0 or np.ndim(b) == 0 else "

@@ -10,6 +10,12 @@ from ..runtime.iteration import as_sequence, dict_from, make_closure
 from .registry import defattr, defgrad, defmethod, method_like, nondiff
 
 
+def _integer(y):
+    """True if y is not a float (or complex) value: an integer or boolean output, which carries
+    no gradient."""
+    return not np.issubdtype(np.result_type(y), np.inexact)
+
+
 def transpose_back(dy, axes):
     """Undo a transpose by `axes` (None, a tuple, or the tuple of *axes given to .transpose)."""
     if axes is not None and len(axes) == 1 and not isinstance(axes[0], int):
@@ -21,7 +27,7 @@ def transpose_back(dy, axes):
 
 def cast_back(dy, x, y):
     """The gradient of y = x.astype(t): cast back to x's dtype; zero if t is not a float type."""
-    if not np.issubdtype(np.result_type(y), np.inexact):
+    if _integer(y):
         return array_module(dy).zeros(np.shape(x), np.result_type(x))
     return dy.astype(np.result_type(x), copy=False)
 
@@ -99,7 +105,7 @@ nondiff(len, range, int, bool, isinstance, type, print, np.shape, np.ndim, np.si
 
 defgrad(np.moveaxis, "a, source, destination", a="np.moveaxis(dy, destination, source)")
 defgrad(np.swapaxes, "a, axis1, axis2", a="np.swapaxes(dy, axis1, axis2)")
-defmethod("swapaxes", "self, axis1, axis2", self="dy.swapaxes(axis1, axis2)")
+method_like("swapaxes", np.swapaxes)
 
 
 # --- assembly: building arrays from lists of values ---
@@ -120,7 +126,7 @@ def concatenate_grad(dy, arrays, axis=0):
 
 def array_grad(dy, obj, y=None):
     """The gradient of y = np.array(obj) sent back into the (nested) list or value obj."""
-    if y is not None and not np.issubdtype(np.result_type(y), np.inexact):
+    if y is not None and _integer(y):
         return array_grad(array_module(dy).zeros_like(dy), obj)  # an integer cast: no gradient
     if isinstance(obj, (list, tuple)):
         return [array_grad(dy[i], item) for i, item in enumerate(obj)]
@@ -332,10 +338,6 @@ def diff_grad(dy, a, n=1, axis=-1):
 
 
 # --- constructors whose fill value can carry a gradient (none if they make integers) ---
-def _integer(y):
-    return not np.issubdtype(np.result_type(y), np.inexact)
-
-
 def fill_grad(dy, fill_value, y):
     """The gradient of np.full(shape, fill_value) and np.full_like."""
     return zeros_like_grad(fill_value) if _integer(y) else unbroadcast(dy, fill_value)

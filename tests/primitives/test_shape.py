@@ -715,12 +715,6 @@ def tuple_of_rows(x, r):
     return np.sum(np.stack([rows[0], rows[2]]) * r)
 
 
-def numpy_scalar_cast(fn):
-    def loss(x, r):
-        return fn(x) * r
-    return label(loss, type=fn.__name__)
-
-
 def dict_values(x, r):
     parts = {"a": x[0], "b": x[1] * 2.0, "c": x[2]}
     picked = list(parts.values())
@@ -730,7 +724,7 @@ def dict_values(x, r):
 SHAPES += [Case(tuple, tuple_of_rows, ((3, 4),)),
            Case(("method", "values"), dict_values, ((3, 4),))]
 # the narrower casts round their input: a wide step keeps the finite differences honest
-SHAPES += [Case(fn, numpy_scalar_cast(fn), (shape,), eps=eps, rtol=tol, atol=tol)
+SHAPES += [Case(fn, unary(fn), (shape,), eps=eps, rtol=tol, atol=tol)
            for fn, eps, tol in [(np.float64, 1e-6, 1e-5), (np.float32, 1e-2, 1e-4), (np.float16, 0.25, 1e-2)]
            for shape in [FLOAT, GENERIC, ()]]
 
