@@ -11,6 +11,7 @@ import numpy as np
 from .errors import KnetError, NonScalarOutputError
 from .runtime.accumulate import unshare
 from .runtime.backend import is_array
+from .runtime.training import training_mode
 from .transform.fence import fence
 from .transform.parse import param_names, parse_function
 from .transform.pipeline import build_gradient
@@ -71,7 +72,8 @@ class GradFunction:
             _refuse_non_real(value, name, self.primal)
         built = self._compiled()
         try:
-            value, grads = built.function(*self._bound_self, *args, **kwargs)
+            with training_mode():
+                value, grads = built.function(*self._bound_self, *args, **kwargs)
         except NonScalarOutputError as exc:
             raise self._parsed.error(NonScalarOutputError, self._return, str(exc),
                                      "knet.grad differentiates functions that return one "

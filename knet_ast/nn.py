@@ -1,8 +1,26 @@
-"""Knet's neural-network functions, written as plain code that knet_ast differentiates."""
+"""Knet's neural-network functions: activations, normalised scores, losses and dropout.
+
+Most are plain code that knet_ast differentiates; a few carry a one-line rule
+where one fused pass beats the differentiated body (relu, sigm, elu, selu,
+softplus, logsumexp, the nll total). Convolution, pooling, batch normalisation
+and RNNs are primitives with hand-written gradients in knet_ast.primitives and
+are re-exported here.
+"""
 import numpy as np
 
 from .extend import getval
-from .primitives.registry import defgrad, elementwise, nondiff
+from .primitives.batchnorm import batchnorm, bnmoments, bnparams  # noqa: F401 (re-exported)
+from .primitives.conv import conv4, deconv4, mat, pool, unpool  # noqa: F401 (re-exported)
+from .primitives.registry import PRIMITIVES, defgrad, elementwise, nondiff
+from .primitives.rnn import rnnforw, rnninit, rnnparam  # noqa: F401 (re-exported)
+from .runtime.backend import array_module
+from .runtime.training import training
+
+# --- activations ---
+
+tanh = np.tanh  # Knet's tanh is Julia's; its rule is np.tanh's
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
 def relu(x):
@@ -10,13 +28,34 @@ def relu(x):
     return np.maximum(x, 0)
 
 
-defgrad(relu, "x", x="dy * (y > 0)")  # Knet's rule; one pass instead of maximum's tie split
-elementwise(relu)
-
-
 def sigm(x):
     """The logistic sigmoid 1 / (1 + exp(-x)), computed stably through tanh."""
     return 0.5 * np.tanh(0.5 * x) + 0.5
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, alpha (exp(x) - 1) otherwise."""
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def selu(x):
+    """Scaled ELU with the self-normalising constants of Klambauer et al. (2017)."""
+    return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+
+
+def softplus(x):
+    """log(1 + exp(x)), without overflow."""
+    return np.logaddexp(x, 0)
+
+
+defgrad(relu, "x", x="dy * (y > 0)")  # Knet's rule; one pass instead of maximum's tie split
+defgrad(sigm, "x", x="dy * y * (1 - y)")
+defgrad(elu, x="dy * np.where(x > 0, 1, y + alpha)")
+defgrad(selu, x=f"dy * np.where(x > 0, {_SELU_SCALE}, y + {_SELU_SCALE * _SELU_ALPHA})")
+defgrad(softplus, x="dy * sigm(x)")
+elementwise(relu, sigm, elu, selu, softplus)
+
+# --- normalised scores ---
 
 
 def logsumexp(x, axis=-1):
@@ -33,25 +72,128 @@ def logp(x, axis=-1):
     return x - logsumexp(x, axis=axis)
 
 
+logsoftmax = logp
+
+
 def softmax(x, axis=-1):
     """Probabilities along `axis`."""
     return np.exp(logp(x, axis=axis))
 
 
+# --- losses and metrics ---
+
 def nll(scores, labels, axis=-1, average=True):
     """Negative log-likelihood of integer `labels` (0..C-1) under unnormalised `scores`.
 
     Classes are along `axis` (default: last, i.e. scores of shape (batch, classes)).
-    With average=False returns (total, count), as Knet does.
+    With average=False returns (total, count), as Knet does. `nll(model, data)`
+    averages over the (x, labels) minibatches of `data`, scoring each with model(x).
     """
-    lp = np.moveaxis(logp(scores, axis=axis), axis, -1)
-    lp = lp.reshape(-1, lp.shape[-1])
-    picked = lp[np.arange(lp.shape[0]), np.ravel(labels)]
-    total = -np.sum(picked)
-    return total / picked.shape[0] if average else (total, picked.shape[0])
+    if callable(scores):
+        return _over_batches(nll, scores, labels, axis, average)
+    total = nll_total(scores, labels, axis)
+    count = np.size(labels)
+    return total / count if average else (total, count)
+
+
+def nll_total(scores, labels, axis=-1):
+    """-sum(logp(scores)[labels]) along `axis`: the summed negative log-likelihood."""
+    lp = _classes_last(scores, axis)
+    lp = lp - logsumexp(lp, axis=-1)
+    return -lp[array_module(lp).arange(lp.shape[0]), _flat_labels(labels, lp)].sum()
+
+
+def nll_dscores(dy, scores, labels, axis=-1):
+    """The gradient of nll_total: dy (softmax(scores) - onehot(labels)), in one pass."""
+    xp = array_module(scores)
+    p = _classes_last(scores, axis)
+    p = xp.exp(p - logsumexp(p, axis=-1))
+    p[xp.arange(p.shape[0]), _flat_labels(labels, p)] -= 1
+    p *= dy  # in place: float32 stays float32 whatever dy's type
+    return xp.moveaxis(p.reshape(xp.moveaxis(scores, axis, -1).shape), -1, axis)
+
+
+def _classes_last(scores, axis):
+    """scores as a (instances, classes) matrix."""
+    moved = array_module(scores).moveaxis(scores, axis, -1)
+    return moved.reshape(-1, moved.shape[-1])
+
+
+def _flat_labels(labels, matrix):
+    flat = array_module(matrix).asarray(labels).reshape(-1)
+    if flat.shape[0] != matrix.shape[0]:
+        raise ValueError(f"nll: {flat.shape[0]} labels for {matrix.shape[0]} score vectors")
+    return flat
+
+
+PRIMITIVES.add(nll_total)
+defgrad(nll_total, scores="nll_dscores(dy, scores, labels, axis)")
 
 
 @nondiff
-def accuracy(scores, labels, axis=-1):
-    """Fraction of instances whose highest score is the correct label."""
-    return float(np.mean(np.argmax(scores, axis=axis) == labels))
+def accuracy(scores, labels, axis=-1, average=True):
+    """Fraction of instances whose highest score is the correct label; with average=False,
+    (correct, count). `accuracy(model, data)` averages over minibatches as nll does."""
+    if callable(scores):
+        return _over_batches(accuracy, scores, labels, axis, average)
+    hits = array_module(scores).argmax(scores, axis=axis) == labels
+    correct, count = float(hits.sum()), int(np.size(labels))
+    return correct / count if average else (correct, count)
+
+
+def bce(scores, labels, average=True):
+    """Binary cross-entropy of labels in {0, 1} under logits `scores` (Knet's bce):
+    -[labels log sigm(scores) + (1 - labels) log(1 - sigm(scores))], averaged."""
+    losses = softplus(scores) - labels * scores
+    return _mean_or_pair(losses, average)
+
+
+def logistic(scores, labels, average=True):
+    """Logistic loss of labels in {-1, 1}: log(1 + exp(-labels scores)), averaged."""
+    return _mean_or_pair(softplus(-labels * scores), average)
+
+
+def _mean_or_pair(losses, average):
+    total = np.sum(losses)
+    return total / np.size(losses) if average else (total, np.size(losses))
+
+
+@nondiff
+def _over_batches(metric, model, data, axis, average):
+    """Knet's `metric(model, data)`: the metric summed over minibatches, then averaged."""
+    total, count = 0.0, 0
+    for x, labels in data:
+        part, n = metric(model(x), labels, axis=axis, average=False)
+        total, count = total + float(part), count + n
+    if count == 0:
+        raise ValueError(f"{metric.__name__}(model, data): data has no minibatches")
+    return total / count if average else (total, count)
+
+
+# --- dropout ---
+
+def dropout(x, p, seed=None, drop=None):
+    """x with each entry zeroed with probability p and the rest scaled by 1 / (1 - p)
+    (inverted dropout, Knet's). Active while training (inside knet.grad) unless `drop`
+    says otherwise; `seed` makes the mask reproducible."""
+    return x * dropout_mask(x, p, seed, drop)
+
+
+@nondiff
+def dropout_mask(x, p, seed=None, drop=None):
+    """The factor dropout multiplies by: 0 or 1 / (1 - p) per entry, or 1 when inactive."""
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
+    if not (training() if drop is None else drop) or p == 0:
+        return 1
+    xp = array_module(x)
+    random = xp.random if seed is None else xp.random.RandomState(seed)
+    keep = random.random_sample(np.shape(x)) >= p
+    dtype = getattr(x, "dtype", np.float64)
+    return keep.astype(dtype) * dtype.type(1 / (1 - p))
+
+
+__all__ = ["relu", "sigm", "tanh", "elu", "selu", "softplus", "logsumexp", "logp", "logsoftmax",
+           "softmax", "nll", "accuracy", "bce", "logistic", "dropout", "conv4", "deconv4", "pool",
+           "unpool", "mat", "batchnorm", "bnmoments", "bnparams", "rnninit", "rnnforw", "rnnparam",
+           "training"]

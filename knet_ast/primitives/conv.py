@@ -1,0 +1,222 @@
+"""Convolution and pooling on NCHW arrays, with hand-written gradients.
+
+Every operator works on a strided view of the padded input, `windows`, shaped
+(N, C, kh, kw, Ho, Wo): entry [n, c, a, b, i, j] is the input pixel that kernel
+tap (a, b) sees at output position (i, j). Forward passes reduce over that view
+(im2col as one matrix product for conv4, a max or a mean for pool); backward
+passes scatter per-tap gradients back with `spread` (col2im), one vectorised
+add per kernel tap.
+
+conv4 mode 0 is a true convolution (the kernel is flipped, as in Knet and
+cuDNN's default); mode 1 is cross-correlation. deconv4 and unpool are the
+transposes of conv4 and average pooling, so they share the same kernels with
+the roles of forward and backward exchanged.
+"""
+import numpy as np
+
+from ..runtime.backend import array_module
+from .registry import PRIMITIVES, defgrad
+
+
+def _pair(value, what):
+    pair = (value, value) if np.ndim(value) == 0 else tuple(value)
+    if len(pair) != 2 or any(int(v) != v or v < 0 for v in pair):
+        raise ValueError(f"{what} must be a non-negative int or a pair of them, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+class Geometry:
+    """Sizes of one convolution or pooling: kernel, padding, stride, dilation and output."""
+
+    def __init__(self, in_hw, kernel, padding, stride, dilation=1):
+        self.k, self.p = _pair(kernel, "window"), _pair(padding, "padding")
+        self.s, self.d = _pair(stride, "stride"), _pair(dilation, "dilation")
+        if 0 in self.s or 0 in self.d or 0 in self.k:
+            raise ValueError("window, stride and dilation must be positive")
+        self.padded = tuple(n + 2 * p for n, p in zip(in_hw, self.p))
+        span = tuple(d * (k - 1) + 1 for d, k in zip(self.d, self.k))
+        self.out = tuple((n - e) // s + 1 for n, e, s in zip(self.padded, span, self.s))
+        if min(self.out) < 1:
+            raise ValueError(f"a window spanning {span} does not fit an input of {in_hw} "
+                             f"padded by {self.p}")
+
+    @classmethod
+    def transposed(cls, in_hw, kernel, padding, stride, dilation=1):
+        """The geometry whose output size is `in_hw` and whose input is as large as possible
+        (the output size of deconv4 and unpool)."""
+        k, p, s, d = (_pair(kernel, "window"), _pair(padding, "padding"), _pair(stride, "stride"),
+                      _pair(dilation, "dilation"))
+        size = tuple((n - 1) * si + di * (ki - 1) + 1 - 2 * pi
+                     for n, ki, pi, si, di in zip(in_hw, k, p, s, d))
+        return cls(size, k, p, s, d), size
+
+    def pad(self, x, value=0):
+        (ph, pw) = self.p
+        if ph == pw == 0:
+            return x
+        return array_module(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+    def crop(self, xpad):
+        (ph, pw) = self.p
+        return xpad[:, :, ph:xpad.shape[2] - ph, pw:xpad.shape[3] - pw]
+
+    def windows(self, xpad):
+        """A read-only strided view (N, C, kh, kw, Ho, Wo) of the padded input."""
+        n, c = xpad.shape[:2]
+        sn, sc, sh, sw = xpad.strides
+        shape = (n, c) + self.k + self.out
+        strides = (sn, sc, self.d[0] * sh, self.d[1] * sw, self.s[0] * sh, self.s[1] * sw)
+        return array_module(xpad).lib.stride_tricks.as_strided(xpad, shape, strides, writeable=False)
+
+    def spread(self, cols, like):
+        """col2im: the padded-input gradient whose windows received `cols` (N, C, kh, kw, Ho, Wo),
+        cropped to the unpadded input; taps that overlap add up."""
+        xp = array_module(cols)
+        n, c = cols.shape[:2]
+        out = xp.zeros((n, c) + self.padded, like.dtype)
+        (ho, wo), (sh, sw), (dh, dw) = self.out, self.s, self.d
+        for a in range(self.k[0]):
+            for b in range(self.k[1]):
+                out[:, :, a * dh:a * dh + sh * (ho - 1) + 1:sh,
+                    b * dw:b * dw + sw * (wo - 1) + 1:sw] += cols[:, :, a, b]
+        return self.crop(out)
+
+
+def _flip(w, mode):
+    if mode not in (0, 1):
+        raise ValueError(f"conv4 mode must be 0 (convolution) or 1 (cross-correlation), got {mode!r}")
+    return w[:, :, ::-1, ::-1] if mode == 0 else w
+
+
+def _check_conv(w, x):
+    if np.ndim(x) != 4 or np.ndim(w) != 4:
+        raise ValueError(f"conv4 takes 4-d arrays: x (N, C, H, W) and w (O, C, kh, kw); "
+                         f"got x {np.shape(x)} and w {np.shape(w)}")
+
+
+def _correlate(w, x, g):
+    """Cross-correlation of x with w (O, C, kh, kw): im2col as one tensor product."""
+    cols = g.windows(g.pad(x))
+    y = array_module(x).tensordot(w, cols, axes=([1, 2, 3], [1, 2, 3]))  # (O, N, Ho, Wo)
+    return y.transpose(1, 0, 2, 3)
+
+
+def conv4(w, x, padding=0, stride=1, dilation=1, mode=0):
+    """2-d convolution of x (N, C, H, W) with w (O, C, kh, kw), as Knet's conv4.
+
+    Output (N, O, Ho, Wo), Ho = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1.
+    padding, stride and dilation are ints or (height, width) pairs. mode=0 flips
+    the kernel (convolution), mode=1 does not (cross-correlation).
+    """
+    _check_conv(w, x)
+    if w.shape[1] != x.shape[1]:
+        raise ValueError(f"conv4: w has {w.shape[1]} input channels, x has {x.shape[1]}")
+    g = Geometry(x.shape[2:], w.shape[2:], padding, stride, dilation)
+    return _correlate(_flip(w, mode), x, g)
+
+
+def conv4_dx(dy, w, x_shape, padding=0, stride=1, dilation=1, mode=0):
+    """The gradient of conv4(w, x) with respect to x, for x of shape `x_shape`."""
+    g = Geometry(x_shape[2:], w.shape[2:], padding, stride, dilation)
+    cols = array_module(dy).tensordot(_flip(w, mode), dy, axes=([0], [1]))  # (C, kh, kw, N, Ho, Wo)
+    return g.spread(cols.transpose(3, 0, 1, 2, 4, 5), dy)
+
+
+def conv4_dw(dy, w, x, padding=0, stride=1, dilation=1, mode=0):
+    """The gradient of conv4(w, x) with respect to w."""
+    g = Geometry(x.shape[2:], w.shape[2:], padding, stride, dilation)
+    cols = g.windows(g.pad(x))
+    dw = array_module(dy).tensordot(dy, cols, axes=([0, 2, 3], [0, 4, 5]))  # (O, C, kh, kw)
+    return _flip(dw, mode).astype(w.dtype, copy=False)
+
+
+def deconv4(w, x, padding=0, stride=1, dilation=1, mode=0):
+    """Transposed convolution (Knet's deconv4): the gradient of conv4 with respect to its input,
+    used as a layer. x (N, Cx, H, W), w (Cx, Cy, kh, kw); output (N, Cy, Ho, Wo) with
+    Ho = (H - 1) stride - 2 padding + dilation (kh - 1) + 1, so that conv4 with the same
+    options maps it back to (N, Cx, H, W)."""
+    _check_conv(w, x)
+    if w.shape[0] != x.shape[1]:
+        raise ValueError(f"deconv4: w has {w.shape[0]} input channels (its first axis), "
+                         f"x has {x.shape[1]}")
+    _, size = Geometry.transposed(x.shape[2:], w.shape[2:], padding, stride, dilation)
+    return conv4_dx(x, w, (x.shape[0], w.shape[1]) + size, padding, stride, dilation, mode)
+
+
+# --- pooling ---
+
+def pool(x, window=2, padding=0, stride=None, mode=0):
+    """Pooling over (window x window) patches of x (N, C, H, W), as Knet's pool.
+
+    mode 0: max (padding never wins); 1: average, padded zeros included;
+    2: average over the entries inside the input. stride defaults to window.
+    Output Ho = (H + 2 padding - window) // stride + 1.
+    """
+    if np.ndim(x) != 4:
+        raise ValueError(f"pool takes a 4-d array (N, C, H, W), got shape {np.shape(x)}")
+    g = Geometry(x.shape[2:], window, padding, window if stride is None else stride)
+    if mode == 0:
+        return g.windows(g.pad(x, -np.inf)).max(axis=(2, 3))
+    return g.windows(g.pad(x)).sum(axis=(2, 3)) / _divisor(x, g, mode)
+
+
+def _divisor(x, g, mode):
+    """What average pooling divides by: the window size (mode 1), or the number of entries of
+    each window inside the input (mode 2)."""
+    if mode == 1:
+        return x.dtype.type(g.k[0] * g.k[1])
+    if mode != 2:
+        raise ValueError(f"pool mode must be 0 (max), 1 (average with padding) or 2 (average "
+                         f"without padding), got {mode!r}")
+    ones = array_module(x).ones((1, 1) + x.shape[2:], x.dtype)
+    return g.windows(g.pad(ones)).sum(axis=(2, 3))
+
+
+def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
+    """The gradient of y = pool(x, ...) with respect to x. For max, each window's gradient goes
+    to its first largest entry."""
+    g = Geometry(x.shape[2:], window, padding, window if stride is None else stride)
+    xp = array_module(dy)
+    if mode == 0:
+        wins = g.windows(g.pad(x, -np.inf))
+        n, c = x.shape[:2]
+        flat = xp.moveaxis(wins.reshape((n, c, -1) + g.out), 2, -1)
+        first = xp.argmax(flat, axis=-1)  # (N, C, Ho, Wo): which tap won
+        taps = xp.arange(g.k[0] * g.k[1]).reshape(g.k)[:, :, None, None]
+        cols = (first[:, :, None, None] == taps) * dy[:, :, None, None]
+    else:
+        share = dy / _divisor(x, g, mode)
+        cols = xp.broadcast_to(share[:, :, None, None], dy.shape[:2] + g.k + dy.shape[2:])
+    return g.spread(cols, dy)
+
+
+def unpool(x, window=2, padding=0, stride=None):
+    """The reverse of average pooling (Knet's unpool): each entry copied over its window, so
+    that pool(unpool(x), mode=1) == x when stride == window. Output
+    (H - 1) stride + window - 2 padding."""
+    if np.ndim(x) != 4:
+        raise ValueError(f"unpool takes a 4-d array (N, C, H, W), got shape {np.shape(x)}")
+    s = window if stride is None else stride
+    g, size = Geometry.transposed(x.shape[2:], window, padding, s)
+    cols = array_module(x).broadcast_to(x[:, :, None, None], x.shape[:2] + g.k + x.shape[2:])
+    return g.spread(cols, x)
+
+
+def unpool_dx(dy, x, window=2, padding=0, stride=None):
+    """The gradient of unpool: each window of dy summed."""
+    s = window if stride is None else stride
+    g, _ = Geometry.transposed(x.shape[2:], window, padding, s)
+    return g.windows(g.pad(dy)).sum(axis=(2, 3))
+
+
+def mat(x):
+    """x as a matrix (N, everything else): instances first (Knet's mat)."""
+    return x.reshape(x.shape[0], -1)
+
+
+_OPTIONS = "padding, stride, dilation, mode"
+PRIMITIVES.update({conv4, deconv4, pool, unpool})
+defgrad(conv4, w=f"conv4_dw(dy, w, x, {_OPTIONS})", x=f"conv4_dx(dy, w, x.shape, {_OPTIONS})")
+defgrad(deconv4, w=f"conv4_dw(x, w, dy, {_OPTIONS})", x=f"conv4(w, dy, {_OPTIONS})")
+defgrad(pool, x="pool_dx(dy, x, y, window, padding, stride, mode)")
+defgrad(unpool, x="unpool_dx(dy, x, window, padding, stride)")

@@ -1,0 +1,25 @@
+"""Knet's `training()`: true while a gradient is being computed.
+
+Dropout and batch normalisation behave differently while training; they ask
+`training()` unless told explicitly. GradFunction sets the flag around each
+call of a generated gradient, so `loss(w, x)` called directly evaluates the
+model and `knet.grad(loss)(w, x)` trains it.
+"""
+import contextlib
+import threading
+
+_state = threading.local()
+
+
+def training():
+    """True inside a call of a gradient made by knet.grad / knet.gradloss."""
+    return getattr(_state, "depth", 0) > 0
+
+
+@contextlib.contextmanager
+def training_mode():
+    _state.depth = getattr(_state, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _state.depth -= 1
