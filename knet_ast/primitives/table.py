@@ -90,7 +90,7 @@ def describe(key):
     if module == "builtins":
         return f"`{name}`", FAMILIES[6]
     if module.startswith("knet_ast"):
-        return f"`knet.{name}`", FAMILIES[7]
+        return (None, None) if name.startswith("_") else (f"`knet.{name}`", FAMILIES[7])
     if module.startswith("numpy.linalg"):
         return f"`np.linalg.{name}`", FAMILIES[2]
     if module.split(".")[0] == "numpy":

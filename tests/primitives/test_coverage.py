@@ -6,6 +6,7 @@ from rule_tables import rule_name
 from test_arithmetic import ARITHMETIC
 from test_elementwise import ELEMENTWISE
 from test_linalg import LINALG
+from test_nn_rules import NN
 from test_pymath import MATH_RULES
 from test_reductions import REDUCTIONS
 from test_shape import SHAPES
@@ -14,7 +15,7 @@ from knet_ast.primitives import registry
 from knet_ast.primitives.table import describe
 from knet_ast.transform.pipeline import build_gradient
 
-TABLES = ARITHMETIC + ELEMENTWISE + LINALG + MATH_RULES + REDUCTIONS + SHAPES
+TABLES = ARITHMETIC + ELEMENTWISE + LINALG + MATH_RULES + NN + REDUCTIONS + SHAPES
 
 
 def test_every_rule_has_a_row():
