@@ -4,6 +4,8 @@ Statistics are taken over every axis but the channel axis 1: x is (N, C) or
 (N, C, H, W, ...). While training, the batch's mean and variance normalise x and
 the running moments are updated in place; otherwise the running moments do.
 """
+import weakref
+
 import numpy as np
 
 from ..runtime.backend import array_module
@@ -51,16 +53,19 @@ def _scale_shift(params, shape):
     return params[:channels].reshape(shape), params[channels:].reshape(shape)
 
 
-def _statistics(x, moments, training, eps):
-    """(mean, 1 / sqrt(var + eps), whether they are the batch's), shaped to broadcast over x."""
+def _normalise(x, moments, training, eps):
+    """(x normalised, 1 / sqrt(var + eps), the batch variance or None if the running moments
+    were used), the statistics shaped to broadcast over x. The result is a new array."""
     axes, shape = _layout(x)
-    batch = (_training() if training is None else training) or moments is None
-    if batch:
-        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
-    else:
-        _initialise(moments, x, shape)
-        mean, var = moments.mean, moments.var
-    return mean, (var + eps) ** -0.5, batch
+    if (_training() if training is None else training) or moments is None:
+        xhat = x - x.mean(axis=axes, keepdims=True)
+        var = (xhat * xhat).mean(axis=axes, keepdims=True)
+        inv_std = (var + eps) ** -0.5
+        xhat *= inv_std
+        return xhat, inv_std, var
+    _initialise(moments, x, shape)
+    inv_std = (moments.var + eps) ** -0.5
+    return (x - moments.mean) * inv_std, inv_std, None
 
 
 def _initialise(moments, x, shape):
@@ -79,42 +84,66 @@ def batchnorm(x, moments=None, params=None, training=None, eps=1e-5):
     updated in place with the batch mean and unbiased variance; otherwise the running
     moments are used.
     """
-    _, shape = _layout(x)
-    mean, inv_std, batch = _statistics(x, moments, training, eps)
-    if batch and moments is not None:
+    axes, shape = _layout(x)
+    xhat, inv_std, var = _normalise(x, moments, training, eps)
+    if var is not None and moments is not None:
         _initialise(moments, x, shape)
-        n = x.size // x.shape[1]
-        m = moments.momentum
-        unbiased = x.var(axis=_layout(x)[0], keepdims=True) * (n / max(n - 1, 1))
-        moments.mean = (1 - m) * moments.mean + m * mean
-        moments.var = (1 - m) * moments.var + m * unbiased
-    y = (x - mean) * inv_std
-    if params is None:
-        return y
-    scale, shift = _scale_shift(params, shape)
-    return y * scale + shift
+        n, m = x.size // x.shape[1], moments.momentum
+        moments.mean = (1 - m) * moments.mean + m * x.mean(axis=axes, keepdims=True)
+        moments.var = (1 - m) * moments.var + m * var * (n / max(n - 1, 1))
+    y = xhat
+    if params is not None:
+        scale, shift = _scale_shift(params, shape)
+        y = xhat * scale
+        y += shift
+    if _training():  # a gradient will follow: keep what its backward needs
+        _SAVED[id(y)] = (weakref.ref(y), xhat, inv_std, var)
+        weakref.finalize(y, _SAVED.pop, id(y), None)
+    return y
+
+
+_SAVED = {}  # id(output) -> (output, normalised x, 1 / std, batch variance) while the output lives
+
+
+def _normalised(x, y, moments, training, eps):
+    """(x normalised, 1 / std, batch variance or None) of y = batchnorm(x, ...): what the
+    forward pass kept, or computed again if it kept nothing. Read-only."""
+    saved = _SAVED.get(id(y))
+    if saved is not None and saved[0]() is y:
+        return saved[1:]
+    return _normalise(x, moments, training, eps)
 
 
 @fused
-def batchnorm_grads(dy, x, moments, params, training, eps):
-    """(dx, dparams) for batchnorm, from one pass over dy and the normalised x."""
-    axes, shape = _layout(x)
-    mean, inv_std, batch = _statistics(x, moments, training, eps)
-    xhat = (x - mean) * inv_std
-    dshift = dy.sum(axis=axes, keepdims=True)
-    dscale = (dy * xhat).sum(axis=axes, keepdims=True)
-    scale = 1 if params is None else _scale_shift(params, shape)[0]
-    if batch:  # the statistics depend on x too
+def _sums(dy, x, y, moments, training, eps):
+    """Per channel: sum(dy * xhat) and sum(dy), the gradients of the scale and the shift."""
+    axes, _ = _layout(x)
+    xhat = _normalised(x, y, moments, training, eps)[0]
+    return (dy * xhat).sum(axis=axes, keepdims=True), dy.sum(axis=axes, keepdims=True)
+
+
+def batchnorm_dparams(dy, x, y, moments, params, training, eps):
+    """The gradient of y = batchnorm(x, moments, params, ...) with respect to params."""
+    dscale, dshift = _sums(dy, x, y, moments, training, eps)
+    return array_module(dy).concatenate([dscale.reshape(-1), dshift.reshape(-1)]).astype(
+        params.dtype, copy=False)
+
+
+def batchnorm_dx(dy, x, y, moments, params, training, eps):
+    """The gradient of y = batchnorm(x, moments, params, ...) with respect to x."""
+    _, shape = _layout(x)
+    xhat, inv_std, var = _normalised(x, y, moments, training, eps)
+    k = inv_std if params is None else _scale_shift(params, shape)[0] * inv_std
+    dx = dy * k
+    if var is not None:  # the batch statistics depend on x too
+        dscale, dshift = _sums(dy, x, y, moments, training, eps)
         n = x.size // x.shape[1]
-        dx = (scale * inv_std) * (dy - (dshift + xhat * dscale) / n)
-    else:
-        dx = dy * (scale * inv_std)
-    dparams = None if params is None else array_module(dy).concatenate(
-        [dscale.reshape(-1), dshift.reshape(-1)]).astype(params.dtype, copy=False)
-    return dx.astype(x.dtype, copy=False), dparams
+        dx -= xhat * (k * dscale / n)
+        dx -= k * dshift / n
+    return dx.astype(x.dtype, copy=False)
 
 
 PRIMITIVES.add(batchnorm)
 nondiff(bnmoments, bnparams)
-defgrad(batchnorm, x="batchnorm_grads(dy, x, moments, params, training, eps)[0]",
-        params="batchnorm_grads(dy, x, moments, params, training, eps)[1]")
+_ARGS = "dy, x, y, moments, params, training, eps"
+defgrad(batchnorm, x=f"batchnorm_dx({_ARGS})", params=f"batchnorm_dparams({_ARGS})")

@@ -68,17 +68,30 @@ class Geometry:
         strides = (sn, sc, self.d[0] * sh, self.d[1] * sw, self.s[0] * sh, self.s[1] * sw)
         return array_module(xpad).lib.stride_tricks.as_strided(xpad, shape, strides, writeable=False)
 
-    def spread(self, cols, like):
-        """col2im: the padded-input gradient whose windows received `cols` (N, C, kh, kw, Ho, Wo),
-        cropped to the unpadded input; taps that overlap add up."""
-        xp = array_module(cols)
-        n, c = cols.shape[:2]
-        out = xp.zeros((n, c) + self.padded, like.dtype)
+    def taps(self):
+        """(a, b, index): for each kernel tap, the padded-input entries it sees, as a slice
+        shaped like the output."""
         (ho, wo), (sh, sw), (dh, dw) = self.out, self.s, self.d
         for a in range(self.k[0]):
             for b in range(self.k[1]):
-                out[:, :, a * dh:a * dh + sh * (ho - 1) + 1:sh,
-                    b * dw:b * dw + sw * (wo - 1) + 1:sw] += cols[:, :, a, b]
+                yield a, b, (slice(None), slice(None), slice(a * dh, a * dh + sh * (ho - 1) + 1, sh),
+                             slice(b * dw, b * dw + sw * (wo - 1) + 1, sw))
+
+    def window_sum(self, xpad):
+        """The sum over each window, (N, C, Ho, Wo): one pass per tap."""
+        taps = self.taps()
+        total = xpad[next(taps)[2]].copy()
+        for _, _, index in taps:
+            total += xpad[index]
+        return total
+
+    def spread(self, cols, like):
+        """col2im: the padded-input gradient whose windows received `cols` (N, C, kh, kw, Ho, Wo),
+        cropped to the unpadded input; taps that overlap add up."""
+        n, c = cols.shape[:2]
+        out = array_module(cols).zeros((n, c) + self.padded, like.dtype)
+        for a, b, index in self.taps():
+            out[index] += cols[:, :, a, b]
         return self.crop(out)
 
 
@@ -155,9 +168,14 @@ def pool(x, window=2, padding=0, stride=None, mode=0):
     if np.ndim(x) != 4:
         raise ValueError(f"pool takes a 4-d array (N, C, H, W), got shape {np.shape(x)}")
     g = Geometry(x.shape[2:], window, padding, window if stride is None else stride)
-    if mode == 0:
-        return g.windows(g.pad(x, -np.inf)).max(axis=(2, 3))
-    return g.windows(g.pad(x)).sum(axis=(2, 3)) / _divisor(x, g, mode)
+    if mode != 0:
+        return g.window_sum(g.pad(x)) / _divisor(x, g, mode)
+    xpad = g.pad(x, -np.inf)
+    taps = g.taps()
+    y = xpad[next(taps)[2]].copy()
+    for _, _, index in taps:  # a running maximum: one pass per tap
+        array_module(x).maximum(y, xpad[index], out=y)
+    return y
 
 
 def _divisor(x, g, mode):
@@ -169,7 +187,7 @@ def _divisor(x, g, mode):
         raise ValueError(f"pool mode must be 0 (max), 1 (average with padding) or 2 (average "
                          f"without padding), got {mode!r}")
     ones = array_module(x).ones((1, 1) + x.shape[2:], x.dtype)
-    return g.windows(g.pad(ones)).sum(axis=(2, 3))
+    return g.window_sum(g.pad(ones))
 
 
 def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
@@ -177,17 +195,18 @@ def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
     to its first largest entry."""
     g = Geometry(x.shape[2:], window, padding, window if stride is None else stride)
     xp = array_module(dy)
-    if mode == 0:
-        wins = g.windows(g.pad(x, -np.inf))
-        n, c = x.shape[:2]
-        flat = xp.moveaxis(wins.reshape((n, c, -1) + g.out), 2, -1)
-        first = xp.argmax(flat, axis=-1)  # (N, C, Ho, Wo): which tap won
-        taps = xp.arange(g.k[0] * g.k[1]).reshape(g.k)[:, :, None, None]
-        cols = (first[:, :, None, None] == taps) * dy[:, :, None, None]
-    else:
+    if mode != 0:
         share = dy / _divisor(x, g, mode)
-        cols = xp.broadcast_to(share[:, :, None, None], dy.shape[:2] + g.k + dy.shape[2:])
-    return g.spread(cols, dy)
+        return g.spread(xp.broadcast_to(share[:, :, None, None], dy.shape[:2] + g.k + dy.shape[2:]), dy)
+    xpad = g.pad(x, -np.inf)
+    out = xp.zeros(xpad.shape, dy.dtype)
+    routed = xp.zeros(y.shape, bool)  # windows whose maximum has been found
+    for _, _, index in g.taps():
+        hit = xpad[index] == y
+        hit &= ~routed
+        routed |= hit
+        out[index] += xp.where(hit, dy, 0)
+    return g.crop(out)
 
 
 def unpool(x, window=2, padding=0, stride=None):
@@ -206,7 +225,7 @@ def unpool_dx(dy, x, window=2, padding=0, stride=None):
     """The gradient of unpool: each window of dy summed."""
     s = window if stride is None else stride
     g, _ = Geometry.transposed(x.shape[2:], window, padding, s)
-    return g.windows(g.pad(dy)).sum(axis=(2, 3))
+    return g.window_sum(g.pad(dy))
 
 
 def mat(x):
