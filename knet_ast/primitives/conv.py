@@ -158,6 +158,13 @@ def deconv4(w, x, padding=0, stride=1, dilation=1, mode=0):
 
 # --- pooling ---
 
+def _pool_geometry(x, window, padding, stride):
+    g = Geometry(x.shape[2:], window, padding, window if stride is None else stride)
+    if any(p >= k for p, k in zip(g.p, g.k)):
+        raise ValueError(f"pool: padding {g.p} must be smaller than the window {g.k}")
+    return g
+
+
 def pool(x, window=2, padding=0, stride=None, mode=0):
     """Pooling over (window x window) patches of x (N, C, H, W), as Knet's pool.
 
@@ -167,7 +174,7 @@ def pool(x, window=2, padding=0, stride=None, mode=0):
     """
     if np.ndim(x) != 4:
         raise ValueError(f"pool takes a 4-d array (N, C, H, W), got shape {np.shape(x)}")
-    g = Geometry(x.shape[2:], window, padding, window if stride is None else stride)
+    g = _pool_geometry(x, window, padding, stride)
     if mode != 0:
         return g.window_sum(g.pad(x)) / _divisor(x, g, mode)
     xpad = g.pad(x, -np.inf)
@@ -193,7 +200,7 @@ def _divisor(x, g, mode):
 def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
     """The gradient of y = pool(x, ...) with respect to x. For max, each window's gradient goes
     to its first largest entry."""
-    g = Geometry(x.shape[2:], window, padding, window if stride is None else stride)
+    g = _pool_geometry(x, window, padding, stride)
     xp = array_module(dy)
     if mode != 0:
         share = dy / _divisor(x, g, mode)

@@ -121,7 +121,9 @@ def add_at(da, x, index, g):
         return out
     xp = x.xp if isinstance(x, ArrayShape) else array_module(x)
     out = _zeros(x) if da is None else xp.array(da, copy=True)  # da may be a NumPy scalar
-    if _may_repeat(index):
+    if _is_row_index(index, out) and xp is np:
+        _add_rows(out, index, g)
+    elif _may_repeat(index):
         xp.add.at(out, index, g)
     else:
         out[index] += g
@@ -272,6 +274,25 @@ def _rebuild(like, values):
     if type(like) not in (list, tuple):  # a subclass (a Closure): its gradient is a plain tuple
         return tuple(values) if isinstance(like, tuple) else list(values)
     return type(like)(values)
+
+
+def _is_row_index(index, out):
+    """True for one integer array picking rows of a matrix or higher (an embedding lookup)."""
+    return isinstance(index, np.ndarray) and index.dtype.kind in "iu" and out.ndim >= 2
+
+
+def _add_rows(out, index, g):
+    """out[index] += g, rows picked more than once adding up: the picked rows sorted and summed
+    with np.add.reduceat, several times faster than np.add.at for embedding gradients."""
+    flat = index.reshape(-1)
+    flat = np.where(flat < 0, flat + out.shape[0], flat)
+    rows = np.broadcast_to(g, index.shape + out.shape[1:]).reshape((flat.size,) + out.shape[1:])
+    order = np.argsort(flat, kind="stable")
+    picked = flat[order]
+    if picked.size == 0:
+        return
+    starts = np.flatnonzero(np.concatenate([[True], picked[1:] != picked[:-1]]))
+    out[picked[starts]] += np.add.reduceat(rows[order], starts, axis=0)
 
 
 def _may_repeat(index):

@@ -222,3 +222,17 @@ def test_embedding_gradient_adds_up_repeated_tokens():
     g = check_grad(_embedding_loss, w, tokens, r)
     assert np.allclose(g[1], r[0, 0] + r[0, 2] + r[1, 1])
     assert np.allclose(g[[2, 4]], 0)
+
+
+def test_pool_and_conv_reject_bad_options():
+    x = np.ones((1, 1, 4, 4))
+    with pytest.raises(ValueError, match="smaller than the window"):
+        knet.pool(x, window=2, padding=2)
+    with pytest.raises(ValueError, match="mode"):
+        knet.pool(x, mode=3)
+    with pytest.raises(ValueError, match="input channels"):
+        knet.conv4(np.ones((2, 3, 2, 2)), x)
+    with pytest.raises(ValueError, match="does not fit"):
+        knet.conv4(np.ones((1, 1, 5, 5)), x)
+    with pytest.raises(ValueError, match="4-d"):
+        knet.conv4(np.ones((1, 1, 2)), x)
