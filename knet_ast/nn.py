@@ -8,6 +8,7 @@ are re-exported here.
 """
 import numpy as np
 
+from .errors import KnetError
 from .extend import getval
 from .primitives.batchnorm import batchnorm, bnmoments, bnparams  # noqa: F401 (re-exported)
 from .primitives.conv import conv4, deconv4, mat, pool, unpool  # noqa: F401 (re-exported)
@@ -60,8 +61,15 @@ elementwise(relu, sigm, elu, selu, softplus)
 
 def logsumexp(x, axis=-1):
     """log(sum(exp(x), axis)) without overflow; keeps the reduced axis."""
-    m = getval(np.max(x, axis=axis, keepdims=True))  # its gradient cancels exactly
+    m = getval(_finite_max(x, axis))  # its gradient cancels exactly
     return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+
+
+@nondiff
+def _finite_max(x, axis):
+    """max(x, axis) with keepdims, 0 where that is not finite (a row of -inf stays -inf)."""
+    m = np.max(x, axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0)
 
 
 defgrad(logsumexp, x="dy * np.exp(x - y)")  # one fused pass instead of differentiating the body
@@ -90,7 +98,7 @@ def nll(scores, labels, axis=-1, average=True):
     averages over the (x, labels) minibatches of `data`, scoring each with model(x).
     """
     if callable(scores):
-        return _over_batches(nll, scores, labels, axis, average)
+        return _nll_over_batches(scores, labels, axis, average)
     total = nll_total(scores, labels, axis)
     count = np.size(labels)
     return total / count if average else (total, count)
@@ -120,9 +128,15 @@ def _classes_last(scores, axis):
 
 
 def _flat_labels(labels, matrix):
+    """The labels as a vector, one per row of the (instances, classes) matrix, checked."""
     flat = array_module(matrix).asarray(labels).reshape(-1)
     if flat.shape[0] != matrix.shape[0]:
-        raise ValueError(f"nll: {flat.shape[0]} labels for {matrix.shape[0]} score vectors")
+        raise ValueError(f"{flat.shape[0]} labels for {matrix.shape[0]} score vectors")
+    if flat.dtype.kind not in "iu":
+        raise ValueError(f"class labels must be integers 0 .. C-1, got {flat.dtype} labels")
+    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= matrix.shape[1]):
+        raise ValueError(f"class labels must be in 0 .. {matrix.shape[1] - 1}, got labels from "
+                         f"{int(flat.min())} to {int(flat.max())}")
     return flat
 
 
@@ -135,22 +149,35 @@ def accuracy(scores, labels, axis=-1, average=True):
     """Fraction of instances whose highest score is the correct label; with average=False,
     (correct, count). `accuracy(model, data)` averages over minibatches as nll does."""
     if callable(scores):
-        return _over_batches(accuracy, scores, labels, axis, average)
-    hits = array_module(scores).argmax(scores, axis=axis) == labels
-    correct, count = float(hits.sum()), int(np.size(labels))
+        return _accuracy_over_batches(scores, labels, axis, average)
+    matrix = _classes_last(scores, axis)
+    hits = matrix.argmax(axis=-1) == _flat_labels(labels, matrix)
+    correct, count = float(hits.sum()), int(hits.size)
     return correct / count if average else (correct, count)
 
 
 def bce(scores, labels, average=True):
     """Binary cross-entropy of labels in {0, 1} under logits `scores` (Knet's bce):
     -[labels log sigm(scores) + (1 - labels) log(1 - sigm(scores))], averaged."""
-    losses = softplus(scores) - labels * scores
+    losses = softplus(scores) - _like(labels, scores) * scores
     return _mean_or_pair(losses, average)
 
 
 def logistic(scores, labels, average=True):
     """Logistic loss of labels in {-1, 1}: log(1 + exp(-labels scores)), averaged."""
-    return _mean_or_pair(softplus(-labels * scores), average)
+    return _mean_or_pair(softplus(-_like(labels, scores) * scores), average)
+
+
+@nondiff
+def _like(labels, scores):
+    """Labels in the floating type of the scores, so float32 scores give a float32 loss."""
+    dtype = _float_dtype(scores)
+    return labels.astype(dtype) if hasattr(labels, "astype") else dtype.type(labels)
+
+
+def _float_dtype(x):
+    """x's dtype if it is floating, else float64."""
+    return np.dtype(np.result_type(getattr(x, "dtype", np.float64), np.float16))
 
 
 def _mean_or_pair(losses, average):
@@ -159,15 +186,38 @@ def _mean_or_pair(losses, average):
 
 
 @nondiff
-def _over_batches(metric, model, data, axis, average):
-    """Knet's `metric(model, data)`: the metric summed over minibatches, then averaged."""
+def _nll_over_batches(model, data, axis, average):
+    """Knet's nll(model, data): the total over the (x, labels) minibatches, then averaged."""
+    _evaluation_only("nll")
     total, count = 0.0, 0
     for x, labels in data:
-        part, n = metric(model(x), labels, axis=axis, average=False)
+        part, n = nll(model(x), labels, axis=axis, average=False)
         total, count = total + float(part), count + n
-    if count == 0:
-        raise ValueError(f"{metric.__name__}(model, data): data has no minibatches")
+    _refuse_empty(count, "nll")
     return total / count if average else (total, count)
+
+
+@nondiff
+def _accuracy_over_batches(model, data, axis, average):
+    correct, count = 0.0, 0
+    for x, labels in data:
+        part, n = accuracy(model(x), labels, axis=axis, average=False)
+        correct, count = correct + part, count + n
+    _refuse_empty(count, "accuracy")
+    return correct / count if average else (correct, count)
+
+
+def _evaluation_only(metric):
+    if training():
+        raise KnetError(
+            f"{metric}(model, data) reports a metric over a dataset and carries no gradient; "
+            f"inside a loss, loop over the minibatches and call {metric}(model(x), labels) on each")
+
+
+@nondiff
+def _refuse_empty(count, metric):
+    if count == 0:
+        raise ValueError(f"{metric}(model, data): data has no minibatches")
 
 
 # --- dropout ---
@@ -189,7 +239,7 @@ def dropout_mask(x, p, seed=None, drop=None):
     xp = array_module(x)
     random = xp.random if seed is None else xp.random.RandomState(seed)
     keep = random.random_sample(np.shape(x)) >= p
-    dtype = getattr(x, "dtype", np.float64)
+    dtype = _float_dtype(x)
     return keep.astype(dtype) * dtype.type(1 / (1 - p))
 
 

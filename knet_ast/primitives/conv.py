@@ -177,12 +177,17 @@ def pool(x, window=2, padding=0, stride=None, mode=0):
     g = _pool_geometry(x, window, padding, stride)
     if mode != 0:
         return g.window_sum(g.pad(x)) / _divisor(x, g, mode)
-    xpad = g.pad(x, -np.inf)
+    xpad = g.pad(x, _lowest(x))
     taps = g.taps()
     y = xpad[next(taps)[2]].copy()
     for _, _, index in taps:  # a running maximum: one pass per tap
         array_module(x).maximum(y, xpad[index], out=y)
     return y
+
+
+def _lowest(x):
+    """What max pooling pads with: -inf, or the smallest integer of an integer array."""
+    return -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
 
 
 def _divisor(x, g, mode):
@@ -205,7 +210,7 @@ def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
     if mode != 0:
         share = dy / _divisor(x, g, mode)
         return g.spread(xp.broadcast_to(share[:, :, None, None], dy.shape[:2] + g.k + dy.shape[2:]), dy)
-    xpad = g.pad(x, -np.inf)
+    xpad = g.pad(x, _lowest(x))
     out = xp.zeros(xpad.shape, dy.dtype)
     routed = xp.zeros(y.shape, bool)  # windows whose maximum has been found
     for _, _, index in g.taps():

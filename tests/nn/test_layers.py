@@ -236,3 +236,59 @@ def test_pool_and_conv_reject_bad_options():
         knet.conv4(np.ones((1, 1, 5, 5)), x)
     with pytest.raises(ValueError, match="4-d"):
         knet.conv4(np.ones((1, 1, 2)), x)
+
+
+def _minibatch_loss(w, data):
+    return knet.nll(_linear(w), data)
+
+
+def test_nll_over_minibatches_inside_a_gradient_is_refused_not_zero():
+    w = rng.standard_normal((4, 3))
+    data = [(rng.standard_normal((n, 4)), rng.integers(0, 3, n)) for n in (5, 2)]
+    with pytest.raises(knet.KnetError, match="loop over the minibatches"):
+        knet.grad(_minibatch_loss)(w, data)
+
+
+def test_labels_are_checked_and_may_be_a_column():
+    scores = rng.standard_normal((5, 3))
+    column = np.argmax(scores, 1)[:, None]
+    assert knet.accuracy(scores, column) == 1.0
+    assert np.isclose(knet.nll(scores, column), knet.nll(scores, column.ravel()))
+    with pytest.raises(ValueError, match=r"0 \.\. 2"):
+        knet.nll(scores, np.array([0, 1, 2, 3, 0]))
+    with pytest.raises(ValueError, match="-1"):
+        knet.nll(scores, np.array([0, 1, 2, -1, 0]))
+    with pytest.raises(ValueError, match="integers"):
+        knet.nll(scores, np.zeros(5))
+
+
+def test_float32_scores_keep_float32_with_integer_labels():
+    scores = rng.standard_normal((4, 2)).astype(np.float32)
+    assert knet.bce(scores, rng.integers(0, 2, (4, 2))).dtype == np.float32
+    assert knet.logistic(scores, 2 * rng.integers(0, 2, (4, 2)) - 1).dtype == np.float32
+    assert knet.dropout(scores, 0.5, drop=True).dtype == np.float32
+
+
+def test_dropout_of_numbers_and_integers_scales_in_floating_point():
+    assert knet.dropout(3.0, 0.5, seed=1, drop=True) in (0.0, 6.0)
+    kept = knet.dropout(np.full(1000, 10), 0.3, seed=1, drop=True)
+    assert np.allclose(kept[kept != 0], 10 / 0.7)
+
+
+def test_logsumexp_of_a_row_of_minus_infinity_is_minus_infinity():
+    x = np.array([[-np.inf, -np.inf], [0.0, 0.0]])
+    with np.errstate(divide="ignore"):
+        out = knet.logsumexp(x)
+    assert out[0, 0] == -np.inf and np.isclose(out[1, 0], np.log(2))
+
+
+def test_embedding_with_small_integer_tokens_and_a_large_vocabulary():
+    w = rng.standard_normal((300, 2))
+    tokens = np.array([3, 250, 3], dtype=np.uint8)
+    g = check_grad(_embedding_loss, w, tokens, rng.standard_normal((3, 2)))
+    assert np.abs(g[250]).sum() > 0
+
+
+def test_integer_max_pool_with_padding():
+    x = np.arange(16).reshape(1, 1, 4, 4)
+    assert np.array_equal(knet.pool(x, window=3, padding=1, stride=2), [[[[5, 7], [13, 15]]]])
