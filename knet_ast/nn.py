@@ -95,7 +95,8 @@ def nll(scores, labels, axis=-1, average=True):
 
     Classes are along `axis` (default: last, i.e. scores of shape (batch, classes)).
     With average=False returns (total, count), as Knet does. `nll(model, data)`
-    averages over the (x, labels) minibatches of `data`, scoring each with model(x).
+    averages over the (x, labels) minibatches of `data`, scoring each with model(x); it
+    reports a number and carries no gradient (inside one it raises).
     """
     if callable(scores):
         return _nll_over_batches(scores, labels, axis, average)
