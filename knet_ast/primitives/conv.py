@@ -1,11 +1,12 @@
 """Convolution and pooling on NCHW arrays, with hand-written gradients.
 
-Every operator works on a strided view of the padded input, `windows`, shaped
-(N, C, kh, kw, Ho, Wo): entry [n, c, a, b, i, j] is the input pixel that kernel
-tap (a, b) sees at output position (i, j). Forward passes reduce over that view
-(im2col as one matrix product for conv4, a max or a mean for pool); backward
-passes scatter per-tap gradients back with `spread` (col2im), one vectorised
-add per kernel tap.
+A `Geometry` holds the sizes of one operator and two ways of reading the padded
+input: `windows`, a strided view (N, C, kh, kw, Ho, Wo) whose entry
+[n, c, a, b, i, j] is the pixel kernel tap (a, b) sees at output position
+(i, j) (conv4's im2col, one matrix product), and `taps`, one output-shaped
+slice per kernel tap (pool's running max or sum, one pass per tap). Backward
+passes scatter per-tap gradients back through the same slices (`spread`,
+col2im).
 
 conv4 mode 0 is a true convolution (the kernel is flipped, as in Knet and
 cuDNN's default); mode 1 is cross-correlation. deconv4 and unpool are the
@@ -77,21 +78,23 @@ class Geometry:
                 yield a, b, (slice(None), slice(None), slice(a * dh, a * dh + sh * (ho - 1) + 1, sh),
                              slice(b * dw, b * dw + sw * (wo - 1) + 1, sw))
 
-    def window_sum(self, xpad):
-        """The sum over each window, (N, C, Ho, Wo): one pass per tap."""
+    def window_reduce(self, xpad, ufunc):
+        """`ufunc` (np.add, np.maximum) folded over each window, (N, C, Ho, Wo): one pass per tap
+        (a reduction over the strided `windows` view is many times slower)."""
         taps = self.taps()
         total = xpad[next(taps)[2]].copy()
         for _, _, index in taps:
-            total += xpad[index]
+            ufunc(total, xpad[index], out=total)
         return total
 
     def spread(self, cols, like):
         """col2im: the padded-input gradient whose windows received `cols` (N, C, kh, kw, Ho, Wo),
-        cropped to the unpadded input; taps that overlap add up."""
+        or the same `cols` (N, C, Ho, Wo) at every tap, cropped to the unpadded input; taps that
+        overlap add up."""
         n, c = cols.shape[:2]
         out = array_module(cols).zeros((n, c) + self.padded, like.dtype)
         for a, b, index in self.taps():
-            out[index] += cols[:, :, a, b]
+            out[index] += cols if cols.ndim == 4 else cols[:, :, a, b]
         return self.crop(out)
 
 
@@ -107,13 +110,6 @@ def _check_conv(w, x):
                          f"got x {np.shape(x)} and w {np.shape(w)}")
 
 
-def _correlate(w, x, g):
-    """Cross-correlation of x with w (O, C, kh, kw): im2col as one tensor product."""
-    cols = g.windows(g.pad(x))
-    y = array_module(x).tensordot(w, cols, axes=([1, 2, 3], [1, 2, 3]))  # (O, N, Ho, Wo)
-    return y.transpose(1, 0, 2, 3)
-
-
 def conv4(w, x, padding=0, stride=1, dilation=1, mode=0):
     """2-d convolution of x (N, C, H, W) with w (O, C, kh, kw), as Knet's conv4.
 
@@ -125,7 +121,9 @@ def conv4(w, x, padding=0, stride=1, dilation=1, mode=0):
     if w.shape[1] != x.shape[1]:
         raise ValueError(f"conv4: w has {w.shape[1]} input channels, x has {x.shape[1]}")
     g = Geometry(x.shape[2:], w.shape[2:], padding, stride, dilation)
-    return _correlate(_flip(w, mode), x, g)
+    cols = g.windows(g.pad(x))  # im2col, contracted in one tensor product
+    y = array_module(x).tensordot(_flip(w, mode), cols, axes=([1, 2, 3], [1, 2, 3]))  # (O, N, Ho, Wo)
+    return y.transpose(1, 0, 2, 3)
 
 
 def conv4_dx(dy, w, x_shape, padding=0, stride=1, dilation=1, mode=0):
@@ -176,13 +174,8 @@ def pool(x, window=2, padding=0, stride=None, mode=0):
         raise ValueError(f"pool takes a 4-d array (N, C, H, W), got shape {np.shape(x)}")
     g = _pool_geometry(x, window, padding, stride)
     if mode != 0:
-        return g.window_sum(g.pad(x)) / _divisor(x, g, mode)
-    xpad = g.pad(x, _lowest(x))
-    taps = g.taps()
-    y = xpad[next(taps)[2]].copy()
-    for _, _, index in taps:  # a running maximum: one pass per tap
-        array_module(x).maximum(y, xpad[index], out=y)
-    return y
+        return g.window_reduce(g.pad(x), array_module(x).add) / _divisor(x, g, mode)
+    return g.window_reduce(g.pad(x, _lowest(x)), array_module(x).maximum)
 
 
 def _lowest(x):
@@ -199,7 +192,7 @@ def _divisor(x, g, mode):
         raise ValueError(f"pool mode must be 0 (max), 1 (average with padding) or 2 (average "
                          f"without padding), got {mode!r}")
     ones = array_module(x).ones((1, 1) + x.shape[2:], x.dtype)
-    return g.window_sum(g.pad(ones))
+    return g.window_reduce(g.pad(ones), array_module(x).add)
 
 
 def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
@@ -208,8 +201,7 @@ def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
     g = _pool_geometry(x, window, padding, stride)
     xp = array_module(dy)
     if mode != 0:
-        share = dy / _divisor(x, g, mode)
-        return g.spread(xp.broadcast_to(share[:, :, None, None], dy.shape[:2] + g.k + dy.shape[2:]), dy)
+        return g.spread(dy / _divisor(x, g, mode), dy)
     xpad = g.pad(x, _lowest(x))
     out = xp.zeros(xpad.shape, dy.dtype)
     routed = xp.zeros(y.shape, bool)  # windows whose maximum has been found
@@ -227,17 +219,18 @@ def unpool(x, window=2, padding=0, stride=None):
     (H - 1) stride + window - 2 padding."""
     if np.ndim(x) != 4:
         raise ValueError(f"unpool takes a 4-d array (N, C, H, W), got shape {np.shape(x)}")
-    s = window if stride is None else stride
-    g, size = Geometry.transposed(x.shape[2:], window, padding, s)
-    cols = array_module(x).broadcast_to(x[:, :, None, None], x.shape[:2] + g.k + x.shape[2:])
-    return g.spread(cols, x)
+    return _unpool_geometry(x, window, padding, stride).spread(x, x)
 
 
 def unpool_dx(dy, x, window=2, padding=0, stride=None):
     """The gradient of unpool: each window of dy summed."""
-    s = window if stride is None else stride
-    g, _ = Geometry.transposed(x.shape[2:], window, padding, s)
-    return g.window_sum(g.pad(dy))
+    g = _unpool_geometry(x, window, padding, stride)
+    return g.window_reduce(g.pad(dy), array_module(dy).add)
+
+
+def _unpool_geometry(x, window, padding, stride):
+    """The pooling geometry whose output is x's size (unpool's output is its input)."""
+    return Geometry.transposed(x.shape[2:], window, padding, window if stride is None else stride)[0]
 
 
 def mat(x):
