@@ -54,15 +54,16 @@ def _scale_shift(params, shape):
 
 
 def _normalise(x, moments, training, eps):
-    """(x normalised, 1 / sqrt(var + eps), the batch variance or None if the running moments
-    were used), the statistics shaped to broadcast over x. The result is a new array."""
+    """(x normalised, 1 / sqrt(var + eps), the batch's (mean, variance) or None if the running
+    moments were used), the statistics shaped to broadcast over x. x normalised is a new array."""
     axes, shape = _layout(x)
     if (_training() if training is None else training) or moments is None:
-        xhat = x - x.mean(axis=axes, keepdims=True)
+        mean = x.mean(axis=axes, keepdims=True)
+        xhat = x - mean
         var = (xhat * xhat).mean(axis=axes, keepdims=True)
         inv_std = (var + eps) ** -0.5
         xhat *= inv_std
-        return xhat, inv_std, var
+        return xhat, inv_std, (mean, var)
     _initialise(moments, x, shape)
     inv_std = (moments.var + eps) ** -0.5
     return (x - moments.mean) * inv_std, inv_std, None
@@ -84,33 +85,36 @@ def batchnorm(x, moments=None, params=None, training=None, eps=1e-5):
     updated in place with the batch mean and unbiased variance; otherwise the running
     moments are used.
     """
-    axes, shape = _layout(x)
-    xhat, inv_std, var = _normalise(x, moments, training, eps)
-    if var is not None and moments is not None:
+    _, shape = _layout(x)
+    xhat, inv_std, batch = _normalise(x, moments, training, eps)
+    if batch is not None and moments is not None:
         _initialise(moments, x, shape)
         n, m = x.size // x.shape[1], moments.momentum
-        moments.mean = (1 - m) * moments.mean + m * x.mean(axis=axes, keepdims=True)
-        moments.var = (1 - m) * moments.var + m * var * (n / max(n - 1, 1))
+        moments.mean = (1 - m) * moments.mean + m * batch[0]
+        moments.var = (1 - m) * moments.var + m * batch[1] * (n / max(n - 1, 1))
     y = xhat
     if params is not None:
         scale, shift = _scale_shift(params, shape)
         y = xhat * scale
         y += shift
     if _training():  # a gradient will follow: keep what its backward needs
-        _SAVED[id(y)] = (weakref.ref(y), xhat, inv_std, var)
+        # without params y is xhat: keeping it here would keep y alive and the entry forever
+        _SAVED[id(y)] = (weakref.ref(y), None if xhat is y else xhat, inv_std, batch)
         weakref.finalize(y, _SAVED.pop, id(y), None)
     return y
 
 
-_SAVED = {}  # id(output) -> (output, normalised x, 1 / std, batch variance) while the output lives
+_SAVED = {}  # id(output) -> (output, normalised x or None if it is the output, 1 / std, batch
+# statistics), while the output lives
 
 
 def _normalised(x, y, moments, training, eps):
-    """(x normalised, 1 / std, batch variance or None) of y = batchnorm(x, ...): what the
+    """(x normalised, 1 / std, batch statistics or None) of y = batchnorm(x, ...): what the
     forward pass kept, or computed again if it kept nothing. Read-only."""
     saved = _SAVED.get(id(y))
     if saved is not None and saved[0]() is y:
-        return saved[1:]
+        xhat, inv_std, batch = saved[1:]
+        return (y if xhat is None else xhat), inv_std, batch
     return _normalise(x, moments, training, eps)
 
 
@@ -132,10 +136,10 @@ def batchnorm_dparams(dy, x, y, moments, params, training, eps):
 def batchnorm_dx(dy, x, y, moments, params, training, eps):
     """The gradient of y = batchnorm(x, moments, params, ...) with respect to x."""
     _, shape = _layout(x)
-    xhat, inv_std, var = _normalised(x, y, moments, training, eps)
+    xhat, inv_std, batch = _normalised(x, y, moments, training, eps)
     k = inv_std if params is None else _scale_shift(params, shape)[0] * inv_std
     dx = dy * k
-    if var is not None:  # the batch statistics depend on x too
+    if batch is not None:  # the batch statistics depend on x too
         dscale, dshift = _sums(dy, x, y, moments, training, eps)
         n = x.size // x.shape[1]
         dx -= xhat * (k * dscale / n)
