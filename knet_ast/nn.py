@@ -12,7 +12,7 @@ from .errors import KnetError
 from .extend import getval
 from .primitives.batchnorm import batchnorm, bnmoments, bnparams  # noqa: F401 (re-exported)
 from .primitives.conv import conv4, deconv4, mat, pool, unpool  # noqa: F401 (re-exported)
-from .primitives.registry import PRIMITIVES, defgrad, elementwise, nondiff
+from .primitives.registry import PRIMITIVES, defgrad, elementwise, is_nondiff, nondiff
 from .primitives.rnn import rnnforw, rnninit, rnnparam  # noqa: F401 (re-exported)
 from .runtime.backend import array_module
 from .runtime.training import training
@@ -99,7 +99,7 @@ def nll(scores, labels, axis=-1, average=True):
     reports a number and carries no gradient (inside one it raises).
     """
     if callable(scores):
-        return _nll_over_batches(scores, labels, axis, average)
+        return _over_batches(nll, scores, labels, axis, average)
     total = nll_total(scores, labels, axis)
     count = np.size(labels)
     return total / count if average else (total, count)
@@ -150,7 +150,7 @@ def accuracy(scores, labels, axis=-1, average=True):
     """Fraction of instances whose highest score is the correct label; with average=False,
     (correct, count). `accuracy(model, data)` averages over minibatches as nll does."""
     if callable(scores):
-        return _accuracy_over_batches(scores, labels, axis, average)
+        return _over_batches(accuracy, scores, labels, axis, average)
     matrix = _classes_last(scores, axis)
     hits = matrix.argmax(axis=-1) == _flat_labels(labels, matrix)
     correct, count = float(hits.sum()), int(hits.size)
@@ -187,38 +187,22 @@ def _mean_or_pair(losses, average):
 
 
 @nondiff
-def _nll_over_batches(model, data, axis, average):
-    """Knet's nll(model, data): the total over the (x, labels) minibatches, then averaged."""
-    _evaluation_only("nll")
+def _over_batches(metric, model, data, axis, average):
+    """Knet's metric(model, data): the metric's totals over the (x, labels) minibatches of data,
+    scored by model(x), then averaged. A report: for a metric that has a gradient (nll) it
+    raises inside a gradient, where that gradient would silently be zero."""
+    if training() and not is_nondiff(metric):
+        raise KnetError(
+            f"{metric.__name__}(model, data) reports a metric over a dataset and carries no "
+            f"gradient; inside a loss, loop over the minibatches and call "
+            f"{metric.__name__}(model(x), labels) on each")
     total, count = 0.0, 0
     for x, labels in data:
-        part, n = nll(model(x), labels, axis=axis, average=False)
+        part, n = metric(model(x), labels, axis=axis, average=False)
         total, count = total + float(part), count + n
-    _refuse_empty(count, "nll")
-    return total / count if average else (total, count)
-
-
-@nondiff
-def _accuracy_over_batches(model, data, axis, average):
-    correct, count = 0.0, 0
-    for x, labels in data:
-        part, n = accuracy(model(x), labels, axis=axis, average=False)
-        correct, count = correct + part, count + n
-    _refuse_empty(count, "accuracy")
-    return correct / count if average else (correct, count)
-
-
-def _evaluation_only(metric):
-    if training():
-        raise KnetError(
-            f"{metric}(model, data) reports a metric over a dataset and carries no gradient; "
-            f"inside a loss, loop over the minibatches and call {metric}(model(x), labels) on each")
-
-
-@nondiff
-def _refuse_empty(count, metric):
     if count == 0:
-        raise ValueError(f"{metric}(model, data): data has no minibatches")
+        raise ValueError(f"{metric.__name__}(model, data): data has no minibatches")
+    return total / count if average else (total, count)
 
 
 # --- dropout ---

@@ -152,13 +152,13 @@ class _Cell:
 
     def back(self, dh, dc, hnew, cnew, hprev, cprev, saved):
         """(d gates for Wx, d gates for Wh, dh into the step, dc into the step)."""
-        h = self.h
+        h, xp = self.h, array_module(dh)
         if self.kind == "lstm":
             acts = saved
             i, f, g, o = acts[:, :h], acts[:, h:2 * h], acts[:, 2 * h:3 * h], acts[:, 3 * h:]
             tc = np.tanh(cnew)
             dc = dc + dh * o * (1 - tc * tc)
-            da = array_module(dh).concatenate(
+            da = xp.concatenate(
                 [dc * g * i * (1 - i), dc * cprev * f * (1 - f), dc * i * (1 - g * g),
                  dh * tc * o * (1 - o)], axis=1)
             return da, da, None, dc * f
@@ -166,8 +166,7 @@ class _Cell:
             rz, n, ghn = saved
             r, z = rz[:, :h], rz[:, h:]
             dan = dh * (1 - z) * (1 - n * n)
-            drz = array_module(dh).concatenate([dan * ghn, dh * (hprev - n)], axis=1) * rz * (1 - rz)
-            xp = array_module(dh)
+            drz = xp.concatenate([dan * ghn, dh * (hprev - n)], axis=1) * rz * (1 - rz)
             return xp.concatenate([drz, dan], axis=1), xp.concatenate([drz, dan * r], axis=1), \
                 dh * z, None
         da = dh * (1 - hnew * hnew) if self.kind == "tanh" else dh * (hnew > 0)

@@ -284,13 +284,13 @@ def _is_row_index(index, out):
 def _add_rows(out, index, g):
     """out[index] += g, rows picked more than once adding up: the picked rows sorted and summed
     with np.add.reduceat, several times faster than np.add.at for embedding gradients."""
+    if index.size == 0:
+        return
     flat = index.reshape(-1).astype(np.intp, copy=False)
     flat = np.where(flat < 0, flat + out.shape[0], flat)
     rows = np.broadcast_to(g, index.shape + out.shape[1:]).reshape((flat.size,) + out.shape[1:])
     order = np.argsort(flat, kind="stable")
     picked = flat[order]
-    if picked.size == 0:
-        return
     starts = np.flatnonzero(np.concatenate([[True], picked[1:] != picked[:-1]]))
     out[picked[starts]] += np.add.reduceat(rows[order], starts, axis=0)
 
