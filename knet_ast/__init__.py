@@ -3,7 +3,7 @@
 `knet.grad(f)` reads the source of `f` and writes its adjoint as Python source
 you can print (`.source`), read and step through.
 """
-from . import primitives  # noqa: F401  (registers the rules)
+from . import data, primitives  # noqa: F401  (datasets; registering the rules)
 from .api import GradFunction, grad, gradloss
 from .errors import (
                      InputMutationError,
@@ -15,6 +15,8 @@ from .errors import (
 )
 from .extend import getval, primitive, stop_gradient
 from .gradcheck import gradcheck
+from .init import bilinear, gaussian, param, param0, xavier, xavier_normal, xavier_uniform
+from .minibatch import epochs, minibatch
 from .nn import (
                  accuracy,
                  batchnorm,
@@ -43,9 +45,14 @@ from .nn import (
                  tanh,
                  unpool,
 )
+from .optim import SGD, Adadelta, Adagrad, Adam, Momentum, Nesterov, Optimizer, Rmsprop, optimizers, update
 from .primitives.registry import defattr, defgrad, defmethod, nondiff
-from .runtime.backend import array_module, gpu
+from .progress import progress
+from .rng import seed
+from .runtime.backend import ArrayType, array_module, gpu
 from .runtime.training import training
+from .saving import load, save
+from .train import train
 
 __version__ = "0.1.0"
 
@@ -54,7 +61,10 @@ __all__ = [
     "nondiff", "getval", "stop_gradient", "relu", "sigm", "tanh", "elu", "selu", "softplus",
     "logsumexp", "logp", "logsoftmax", "softmax", "nll", "accuracy", "bce", "logistic", "dropout",
     "conv4", "deconv4", "pool", "unpool", "mat", "batchnorm", "bnmoments", "bnparams", "rnninit",
-    "rnnforw", "rnnparam", "training", "array_module", "gpu",
+    "rnnforw", "rnnparam", "training", "array_module", "gpu", "ArrayType",
+    "xavier", "xavier_uniform", "xavier_normal", "gaussian", "bilinear", "param", "param0", "seed",
+    "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "Rmsprop", "Adam",
+    "optimizers", "update", "train", "minibatch", "epochs", "progress", "save", "load", "data",
     "KnetError", "SourceError", "UnsupportedSyntaxError", "InputMutationError", "NoRuleError",
     "NonScalarOutputError",
 ]

@@ -30,3 +30,50 @@ def gpu():
         return cupy.cuda.runtime.getDeviceCount() > 0
     except Exception:
         return False
+
+
+class ArrayType:
+    """Where and in what precision arrays live (Knet's `atype`: Array{Float32},
+    KnetArray{Float32}). Calling it converts: `ArrayType(np.float32, gpu=True)(x)` is a
+    float32 CuPy copy of x."""
+
+    def __init__(self, dtype=np.float32, gpu=False):
+        if gpu and cupy is None:
+            raise RuntimeError("ArrayType(gpu=True) needs CuPy: pip install 'knet_ast[gpu]' "
+                               "on a machine with an NVIDIA GPU")
+        self.dtype = np.dtype(dtype)
+        self.gpu = bool(gpu)
+
+    def __call__(self, a):
+        xp = cupy if self.gpu else np
+        return xp.asarray(a, dtype=self.dtype)
+
+    def __eq__(self, other):
+        return isinstance(other, ArrayType) and (self.dtype, self.gpu) == (other.dtype, other.gpu)
+
+    def __hash__(self):
+        return hash((self.dtype, self.gpu))
+
+    def __repr__(self):
+        return f"ArrayType({self.dtype.name}{', gpu=True' if self.gpu else ''})"
+
+
+def converter(atype):
+    """A function that puts an array where `atype` says: None (float32 NumPy), an
+    ArrayType, a dtype (NumPy, in that precision) or any callable (e.g. cupy.asarray)."""
+    if atype is None:
+        return ArrayType()
+    if isinstance(atype, ArrayType):
+        return atype
+    try:
+        return ArrayType(np.dtype(atype))
+    except TypeError:
+        pass
+    if callable(atype):
+        return atype
+    raise TypeError(f"atype must be a dtype, a knet.ArrayType or a callable, got {atype!r}")
+
+
+def to_host(x):
+    """x as a NumPy array (copied from the GPU if it is a CuPy array)."""
+    return x.get() if cupy is not None and isinstance(x, cupy.ndarray) else np.asarray(x)

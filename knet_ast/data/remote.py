@@ -1,0 +1,98 @@
+"""Downloads with a cache and a sha256 check: the one place that touches the network.
+
+Files live in the cache directory: $KNET_DATA if set, else $XDG_CACHE_HOME/knet_ast
+(~/.cache/knet_ast). A file is downloaded once, to a temporary name, checked, then
+renamed into place, so an interrupted download never leaves a bad file behind. A
+cached file (downloaded or placed by hand) is checked again each time it is used.
+"""
+import dataclasses
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tqdm import tqdm
+
+TIMEOUT = 60  # seconds without data before a download is abandoned
+
+
+class DownloadError(OSError):
+    """A dataset file could not be downloaded, or its checksum is wrong."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Remote:
+    """A file to fetch: its name in the cache, the URLs to try in order, its sha256."""
+    name: str
+    urls: tuple
+    sha256: str = None
+
+
+def cache_dir():
+    """The directory datasets are cached in (created if missing)."""
+    root = os.environ.get("KNET_DATA")
+    if not root:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "knet_ast"
+    path = Path(root).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sha256sum(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(remote):
+    """The local path of `remote`, downloading it into the cache on first use."""
+    path = cache_dir() / remote.name
+    if path.exists():
+        if remote.sha256 and sha256sum(path) != remote.sha256:
+            raise DownloadError(f"{path} does not have the expected sha256 {remote.sha256} "
+                                f"(truncated or a different version?). Delete it to download "
+                                f"it again, or replace it with the file from {remote.urls[0]}")
+        return path
+    failures = []
+    for url in remote.urls:
+        try:
+            _download(url, path, remote.sha256)
+            return path
+        except (urllib.error.URLError, OSError) as error:
+            if isinstance(error, DownloadError):
+                raise
+            failures.append(f"  {url}: {getattr(error, 'reason', error)}")
+    raise DownloadError(
+        f"could not download {remote.name}:\n" + "\n".join(failures) + "\n"
+        f"If this machine is offline, download the file elsewhere and place it at {path} "
+        f"(or in a directory named by the KNET_DATA environment variable)"
+        + (f"; its sha256 must be {remote.sha256}." if remote.sha256 else "."))
+
+
+def _download(url, path, sha256):
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+            size = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, leave=False,
+                      disable=None) as bar:
+                for block in iter(lambda: response.read(1 << 16), b""):
+                    out.write(block)
+                    bar.update(len(block))
+        got = sha256sum(temporary)
+        if sha256 and got != sha256:
+            raise DownloadError(f"{url} has sha256 {got}, expected {sha256}; the file was not "
+                                f"kept. The server may be serving a different version.")
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def download(url, sha256=None, name=None):
+    """Fetch any URL into the cache (checked against sha256 when given) and return its path."""
+    return fetch(Remote(name or url.rstrip("/").rsplit("/", 1)[-1], (url,), sha256))

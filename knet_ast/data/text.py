@@ -1,0 +1,62 @@
+"""Text for character language models: Shakespeare and other Project Gutenberg books,
+characters to integer ids, and the (input, next character) batches an RNN trains on."""
+import numpy as np
+
+from .remote import Remote, fetch
+
+TINY_SHAKESPEARE = Remote(
+    "tinyshakespeare.txt",
+    ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",),
+    "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed")  # tensorflow/datasets' pin
+
+
+def shakespeare():
+    """About 1.1 million characters of Shakespeare's plays (Karpathy's tiny Shakespeare)."""
+    return fetch(TINY_SHAKESPEARE).read_text(encoding="utf-8")
+
+
+def gutenberg(book=100, sha256=None):
+    """The text of Project Gutenberg book `book` (100: the complete works of Shakespeare,
+    the corpus of Knet's character model), without the licence header and footer.
+    Gutenberg revises its files, so no checksum is pinned; pass sha256 to check one."""
+    url = f"https://www.gutenberg.org/cache/epub/{book}/pg{book}.txt"
+    text = fetch(Remote(f"pg{book}.txt", (url,), sha256)).read_text(encoding="utf-8-sig")
+    return strip_gutenberg(text)
+
+
+def strip_gutenberg(text):
+    """The book between Project Gutenberg's '*** START OF ...' and '*** END OF ...' lines
+    (the whole text when they are missing)."""
+    start = text.find("*** START OF")
+    if start >= 0:
+        start = text.find("\n", start) + 1
+    end = text.find("*** END OF", max(start, 0))
+    return text[max(start, 0):end if end >= 0 else len(text)].strip("\r\n")
+
+
+def char_ids(text, vocab=None):
+    """(ids, vocab): the characters of text as integers (int64) indexing vocab, a string of
+    the distinct characters in sorted order unless given."""
+    if vocab is None:
+        vocab = "".join(sorted(set(text)))
+    index = {c: i for i, c in enumerate(vocab)}
+    missing = set(text) - index.keys()
+    if missing:
+        raise ValueError(f"char_ids: characters not in the vocabulary: {''.join(sorted(missing))!r}")
+    return np.fromiter((index[c] for c in text), np.int64, len(text)), vocab
+
+
+def sequence_batches(ids, batchsize, seqlength):
+    """Truncated-BPTT batches of a token stream: the stream is cut into `batchsize` rows read
+    in parallel, and each batch is (x, y) with x (seqlength, batchsize) tokens, time first
+    as rnnforw takes them, and y the next token of each. Consecutive batches continue each
+    row, so an RNN's final state can seed the next batch. A list: iterate it every epoch."""
+    ids = np.asarray(ids)
+    columns = (len(ids) - 1) // batchsize
+    if columns < seqlength:
+        raise ValueError(f"sequence_batches: {len(ids)} tokens make rows of {columns}, fewer "
+                         f"than seqlength={seqlength}")
+    x = ids[:batchsize * columns].reshape(batchsize, columns).T
+    y = ids[1:batchsize * columns + 1].reshape(batchsize, columns).T
+    return [(x[t:t + seqlength], y[t:t + seqlength])
+            for t in range(0, columns - seqlength + 1, seqlength)]

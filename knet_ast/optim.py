@@ -1,0 +1,274 @@
+"""Knet's optimizers: SGD, Momentum, Nesterov, Adagrad, Adadelta, Rmsprop, Adam.
+
+One optimizer object per parameter array holds that array's state (velocity,
+moment estimates). `optimizers(w, Adam, lr=...)` builds them in w's structure and
+`update(w, g, opt)` applies a gradient in place, walking list / tuple / dict
+structures in parallel. Knet's defaults (its current train20 code) and formulas; every step keeps the
+parameter's dtype and array module (float32 stays float32, CuPy stays CuPy).
+"""
+import copy
+import numbers
+
+import numpy as np
+
+from .runtime.backend import array_module, is_array
+
+
+class Optimizer:
+    """Base class: gradient clipping, state allocation, and the in-place step."""
+
+    def __init__(self, lr, gclip=0.0):
+        if not lr > 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr!r}")
+        self.lr = lr
+        self.gclip = gclip
+        self.state = None  # the per-array buffers, made at the first step
+
+    def __repr__(self):
+        options = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k != "state")
+        return f"{type(self).__name__}({options})"
+
+    def step(self, w, g):
+        """Update the array w in place with gradient g (not modified)."""
+        if self.state is None:
+            self.state = self.init_state(w)
+        elif self.state and self.state[0].shape != w.shape:
+            raise ValueError(f"{type(self).__name__} was used for an array of shape "
+                             f"{self.state[0].shape}; this one is {w.shape}")
+        self.apply(w, clip(g, self.gclip), *self.state)
+
+    def init_state(self, w):
+        return ()
+
+    def apply(self, w, g, *state):
+        raise NotImplementedError
+
+
+def clip(g, gclip):
+    """g scaled down to norm gclip if its norm is larger (gclip 0: no clipping)."""
+    if not gclip:
+        return g
+    norm = float(array_module(g).linalg.norm(g))
+    return g * (gclip / norm) if norm > gclip else g
+
+
+def _zeros(w, count):
+    xp = array_module(w)
+    return tuple(xp.zeros_like(w) for _ in range(count))
+
+
+class SGD(Optimizer):
+    """w -= lr g."""
+
+    def __init__(self, lr=0.1, gclip=0.0):
+        super().__init__(lr, gclip)
+
+    def apply(self, w, g):
+        w -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """v = gamma v + lr g; w -= v (Polyak's heavy ball)."""
+
+    def __init__(self, lr=0.05, gclip=0.0, gamma=0.95):
+        super().__init__(lr, gclip)
+        self.gamma = gamma
+
+    def init_state(self, w):
+        return _zeros(w, 1)
+
+    def apply(self, w, g, v):
+        v *= self.gamma
+        v += self.lr * g
+        w -= v
+
+
+class Nesterov(Optimizer):
+    """Nesterov's accelerated gradient in the form of Sutskever et al. (2013):
+    v' = gamma v - lr g; w += -gamma v + (1 + gamma) v'."""
+
+    def __init__(self, lr=0.05, gclip=0.0, gamma=0.95):
+        super().__init__(lr, gclip)
+        self.gamma = gamma
+
+    def init_state(self, w):
+        return _zeros(w, 1)
+
+    def apply(self, w, g, v):
+        w -= self.gamma * v
+        v *= self.gamma
+        v -= self.lr * g
+        w += (1 + self.gamma) * v
+
+
+class Adagrad(Optimizer):
+    """G += g^2; w -= lr g / sqrt(G + eps)."""
+
+    def __init__(self, lr=0.05, gclip=0.0, eps=1e-6):
+        super().__init__(lr, gclip)
+        self.eps = eps
+
+    def init_state(self, w):
+        return _zeros(w, 1)
+
+    def apply(self, w, g, G):
+        G += g * g
+        w -= self.lr * g / array_module(w).sqrt(G + self.eps)
+
+
+class Adadelta(Optimizer):
+    """G = rho G + (1 - rho) g^2; u = g sqrt(D + eps) / sqrt(G + eps); w -= lr u;
+    D = rho D + (1 - rho) u^2 (Zeiler, 2012)."""
+
+    def __init__(self, lr=1.0, gclip=0.0, rho=0.9, eps=1e-6):
+        super().__init__(lr, gclip)
+        self.rho, self.eps = rho, eps
+
+    def init_state(self, w):
+        return _zeros(w, 2)
+
+    def apply(self, w, g, G, D):
+        xp = array_module(w)
+        G *= self.rho
+        G += (1 - self.rho) * g * g
+        u = g * xp.sqrt(D + self.eps) / xp.sqrt(G + self.eps)
+        w -= self.lr * u
+        D *= self.rho
+        D += (1 - self.rho) * u * u
+
+
+class Rmsprop(Optimizer):
+    """G = rho G + (1 - rho) g^2; w -= lr g / sqrt(G + eps)."""
+
+    def __init__(self, lr=0.01, gclip=0.0, rho=0.9, eps=1e-6):
+        super().__init__(lr, gclip)
+        self.rho, self.eps = rho, eps
+
+    def init_state(self, w):
+        return _zeros(w, 1)
+
+    def apply(self, w, g, G):
+        G *= self.rho
+        G += (1 - self.rho) * g * g
+        w -= self.lr * g / array_module(w).sqrt(G + self.eps)
+
+
+class Adam(Optimizer):
+    """m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+    w -= lr m^ / (sqrt(v^) + eps) with the bias-corrected m^ = m / (1 - beta1^t),
+    v^ = v / (1 - beta2^t) (Kingma and Ba, 2015)."""
+
+    def __init__(self, lr=0.001, gclip=0.0, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(lr, gclip)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.t = 0
+
+    def init_state(self, w):
+        return _zeros(w, 2)
+
+    def apply(self, w, g, m, v):
+        self.t += 1
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        v *= self.beta2
+        v += (1 - self.beta2) * g * g
+        mhat_scale = 1 / (1 - self.beta1 ** self.t)
+        vhat_scale = 1 / (1 - self.beta2 ** self.t)
+        w -= (self.lr * mhat_scale) * m / (array_module(w).sqrt(vhat_scale * v) + self.eps)
+
+
+OPTIMIZERS = (SGD, Momentum, Nesterov, Adagrad, Adadelta, Rmsprop, Adam)
+
+
+def _trainable(x):
+    if is_array(x):
+        return np.issubdtype(x.dtype, np.inexact)
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, numbers.Integral))
+
+
+def optimizers(w, otype=Adam, **options):
+    """One optimizer per floating-point array (or float) in w, in w's structure
+    (Knet's `optimizers`); other leaves get None. otype is an optimizer class, with
+    options passed to it, or an instance to copy for each array."""
+    if isinstance(w, (list, tuple)):
+        parts = [optimizers(x, otype, **options) for x in w]
+        return type(w)(*parts) if hasattr(w, "_fields") else type(w)(parts)
+    if isinstance(w, dict):
+        return {k: optimizers(x, otype, **options) for k, x in w.items()}
+    if not _trainable(w):
+        return None
+    if isinstance(otype, Optimizer):
+        if options:
+            raise TypeError("optimizers(w, instance) copies the instance; pass options to the "
+                            "class instead: optimizers(w, Adam, lr=...)")
+        return copy.deepcopy(otype)
+    if isinstance(otype, type) and issubclass(otype, Optimizer):
+        return otype(**options)
+    raise TypeError(f"optimizers: {otype!r} is not an optimizer class or instance "
+                    f"(use one of {', '.join(o.__name__ for o in OPTIMIZERS)})")
+
+
+def _skip(g):
+    """A gradient that changes nothing: None, or a zero that is not an array."""
+    return g is None or (not is_array(g) and isinstance(g, numbers.Number) and g == 0)
+
+
+def update(w, g, opt):
+    """Apply the gradient g to the parameters w in place (Knet's `update!`), using the
+    optimizers built by `optimizers(w, ...)`. Structures are walked in parallel; a None
+    or scalar-zero gradient, a None optimizer and a dict key missing from g are
+    skipped. A float in a list or dict is replaced; arrays are updated in place.
+    Returns w."""
+    if isinstance(w, (list, tuple)):
+        if not isinstance(g, (list, tuple)) or not isinstance(opt, (list, tuple)) \
+                or not len(w) == len(g) == len(opt):
+            if _skip(g):
+                return w
+            raise ValueError(f"update: a {type(w).__name__} of {len(w)} parameters needs "
+                             f"gradients and optimizers of the same length, got "
+                             f"{_describe(g)} and {_describe(opt)}")
+        for i, (wi, gi, oi) in enumerate(zip(w, g, opt)):
+            new = update(wi, gi, oi)
+            if new is not wi:
+                if isinstance(w, tuple):
+                    raise TypeError(f"update: entry {i} of a tuple is a {type(wi).__name__}, "
+                                    f"which cannot be updated in place; keep it in a list or "
+                                    f"an array")
+                w[i] = new
+        return w
+    if isinstance(w, dict):
+        if _skip(g):
+            return w
+        if not isinstance(g, dict) or not isinstance(opt, dict):
+            raise ValueError(f"update: a dict of parameters needs dicts of gradients and "
+                             f"optimizers, got {_describe(g)} and {_describe(opt)}")
+        for k, wk in w.items():
+            if k in g:
+                new = update(wk, g[k], opt.get(k))
+                if new is not wk:
+                    w[k] = new
+        return w
+    if opt is None or _skip(g):
+        return w
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"update: expected an optimizer for this parameter, got {opt!r}; "
+                        f"build them with knet.optimizers(w, Adam, lr=...)")
+    if is_array(w) and w.ndim > 0:
+        opt.step(w, g)
+        return w
+    if is_array(w):  # 0-d: a view with a shape, updated in place too
+        opt.step(w.reshape(1), array_module(w).reshape(g, 1))
+        return w
+    box = np.array([w], dtype=np.float64)
+    opt.step(box, np.reshape(np.asarray(g, dtype=np.float64), 1))
+    return float(box[0])
+
+
+def _describe(x):
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)}"
+    return type(x).__name__
+
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "Rmsprop", "Adam",
+           "optimizers", "update", "clip"]

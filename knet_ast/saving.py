@@ -1,0 +1,84 @@
+"""`knet.save` / `knet.load`: parameter structures in one .npz file, without pickle.
+
+Arrays go in as entries a0, a1, ...; the structure around them (lists, tuples,
+dicts with str / int keys, numbers, strings, None) goes in as JSON in the entry
+`__structure__`. Nothing is unpickled on load, so a file from elsewhere cannot run
+code. save writes a temporary file next to `path` and renames it over `path`, so
+a crash mid-save leaves the old file (or none), never a truncated one.
+"""
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from .runtime.backend import converter, is_array, to_host
+
+_STRUCTURE = "__structure__"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def save(path, w):
+    """Write the parameter structure w (arrays, NumPy or CuPy, in any nesting of
+    list / tuple / dict, plus numbers, strings and None) to `path` as .npz."""
+    arrays = []
+    structure = json.dumps(_encode(w, arrays))
+    entries = {f"a{i}": a for i, a in enumerate(arrays)}
+    entries[_STRUCTURE] = np.array(structure)
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **entries)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes it private; save as open() would
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def load(path, atype=None):
+    """Read a structure written by save. Arrays come back as NumPy arrays with their saved
+    dtypes, or converted by `atype` when given (a dtype, knet.ArrayType(gpu=True), ...)."""
+    convert = (lambda a: a) if atype is None else converter(atype)
+    with np.load(os.fspath(path), allow_pickle=False) as file:
+        if _STRUCTURE not in file.files:
+            raise ValueError(f"{path} was not written by knet.save (no {_STRUCTURE} entry)")
+        structure = json.loads(str(file[_STRUCTURE]))
+        return _decode(structure, lambda i: convert(file[f"a{i}"]))
+
+
+def _encode(x, arrays):
+    if is_array(x) or isinstance(x, np.generic):
+        arrays.append(to_host(x))
+        return {"array": len(arrays) - 1}
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return {"value": x}
+    if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+        return {type(x).__name__: [_encode(v, arrays) for v in x]}
+    if isinstance(x, dict):
+        for k in x:
+            if not isinstance(k, (str, int)) or isinstance(k, bool):
+                raise TypeError(f"knet.save: dict keys must be str or int, got {k!r}")
+        return {"dict": [[k, _encode(v, arrays)] for k, v in x.items()]}
+    raise TypeError(f"knet.save stores arrays, numbers, strings and None in lists, tuples and "
+                    f"dicts; got a {type(x).__name__}. Convert it (e.g. to a dict) first")
+
+
+def _decode(node, array):
+    (kind, content), = node.items()
+    if kind == "array":
+        return array(content)
+    if kind == "value":
+        return content
+    if kind == "list":
+        return [_decode(v, array) for v in content]
+    if kind == "tuple":
+        return tuple(_decode(v, array) for v in content)
+    if kind == "dict":
+        return {k: _decode(v, array) for k, v in content}
+    raise ValueError(f"knet.load: unknown entry {kind!r} in the file's structure")
