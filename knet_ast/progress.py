@@ -5,24 +5,43 @@ import time
 from tqdm import tqdm
 
 
-def progress(iterable, total=None, desc=None, every=0.2, **options):
-    """Iterate over `iterable` with a progress bar. When the items are numbers (the
-    losses `knet.train` yields), the bar shows the latest one, read at most every
-    `every` seconds (reading a GPU number waits for the GPU). Other tqdm options pass
-    through; `list(progress(knet.train(...)))` runs a loop and keeps its losses."""
-    if total is None and hasattr(iterable, "__len__"):
-        total = len(iterable)
-    bar = tqdm(iterable, total=total, desc=desc, **options)
-    shown = time.monotonic()
-    for item in bar:
+class progress:
+    """Iterate over `iterable` with a progress bar, as tqdm does. When the items are numbers
+    (losses), the bar shows the latest one; `show(value)` sets it from inside a loop over
+    batches. The number is read at most every `every` seconds (reading a GPU number waits
+    for the GPU). Other tqdm options (desc, total, leave, file, disable, ...) pass through."""
+
+    def __init__(self, iterable, every=0.2, **options):
+        if options.get("total") is None and hasattr(iterable, "__len__"):
+            options["total"] = len(iterable)
+        self.iterable = iterable
+        self.bar = tqdm(**options)
+        self.every = every
+        self._shown = -float("inf")
+        self._latest = None
+
+    def __iter__(self):
+        try:
+            for item in self.iterable:
+                if _is_number(item):
+                    self.show(item)
+                yield item
+                self.bar.update(1)
+            if self._latest is not None:  # the last loss, shown when the bar closes
+                self.bar.set_postfix_str(f"loss={float(self._latest):.4g}", refresh=False)
+        finally:
+            self.bar.close()
+
+    def __len__(self):
+        return self.bar.total
+
+    def show(self, value):
+        """Display `value` as the current loss (throttled)."""
+        self._latest = value
         now = time.monotonic()
-        if now - shown >= every and _is_number(item):
-            bar.set_postfix_str(f"loss={float(item):.4g}", refresh=False)
-            shown = now
-        yield item
-    if total is not None and bar.n and _is_number(item):
-        bar.set_postfix_str(f"loss={float(item):.4g}")
-    bar.close()
+        if now - self._shown >= self.every:
+            self.bar.set_postfix_str(f"loss={float(value):.4g}", refresh=False)
+            self._shown = now
 
 
 def _is_number(x):

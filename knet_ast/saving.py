@@ -8,15 +8,13 @@ a crash mid-save leaves the old file (or none), never a truncated one.
 """
 import json
 import os
-import tempfile
+import secrets
 
 import numpy as np
 
 from .runtime.backend import converter, is_array, to_host
 
 _STRUCTURE = "__structure__"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def save(path, w):
@@ -27,14 +25,15 @@ def save(path, w):
     entries = {f"a{i}": a for i, a in enumerate(arrays)}
     entries[_STRUCTURE] = np.array(structure)
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+    temporary = os.path.join(os.path.dirname(os.path.abspath(path)),
+                             f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    # os.open applies the umask, as open() would; O_EXCL never reuses another file
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **entries)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes it private; save as open() would
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -54,6 +53,9 @@ def load(path, atype=None):
 
 def _encode(x, arrays):
     if is_array(x) or isinstance(x, np.generic):
+        if x.dtype.hasobject:
+            raise TypeError("knet.save does not store object arrays (they would need pickle); "
+                            "store their contents as separate arrays")
         arrays.append(to_host(x))
         return {"array": len(arrays) - 1}
     if x is None or isinstance(x, (bool, int, float, str)):

@@ -7,6 +7,7 @@ cached file (downloaded or placed by hand) is checked again each time it is used
 """
 import dataclasses
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -62,10 +63,8 @@ def fetch(remote):
         try:
             _download(url, path, remote.sha256)
             return path
-        except (urllib.error.URLError, OSError) as error:
-            if isinstance(error, DownloadError):
-                raise
-            failures.append(f"  {url}: {getattr(error, 'reason', error)}")
+        except (OSError, http.client.HTTPException) as error:  # URLError is an OSError
+            failures.append(f"  {url}: {getattr(error, 'reason', None) or error!r}")
     raise DownloadError(
         f"could not download {remote.name}:\n" + "\n".join(failures) + "\n"
         f"If this machine is offline, download the file elsewhere and place it at {path} "
@@ -80,13 +79,17 @@ def _download(url, path, sha256):
             size = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, leave=False,
                       disable=None) as bar:
+                received = 0
                 for block in iter(lambda: response.read(1 << 16), b""):
                     out.write(block)
+                    received += len(block)
                     bar.update(len(block))
+                if size is not None and received != size:
+                    raise DownloadError(f"the connection closed after {received} of {size} bytes")
         got = sha256sum(temporary)
         if sha256 and got != sha256:
-            raise DownloadError(f"{url} has sha256 {got}, expected {sha256}; the file was not "
-                                f"kept. The server may be serving a different version.")
+            raise DownloadError(f"sha256 {got}, expected {sha256}; the file was not kept "
+                                f"(the server may be serving a different version)")
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
