@@ -12,7 +12,7 @@ import math
 import sys
 
 import numpy as np
-from common import dataset, parser, setup
+from tutorial import dataset, parser, setup
 
 import knet_ast as knet
 
@@ -63,14 +63,15 @@ def init(vocabulary, embed, hidden, variant, seed, atype):
     return w, None
 
 
-def generate(w, spec, vocab, atype, length, hidden, start="\n"):
+def generate(w, spec, vocab, atype, length, hidden, seed, start="\n"):
     """Sample `length` characters, feeding each back in."""
     state = initial_state(spec, hidden, 1, atype)
     token, text = vocab.index(start) if start in vocab else 0, []
-    rng = knet.rng.generator()
+    itype = knet.ArrayType(np.int64, gpu=atype.gpu)
+    rng = np.random.default_rng(None if seed < 0 else seed)
     for _ in range(length):
-        scores, state = predict(w, atype(np.array([[token]])).astype(np.int64), state, spec)
-        p = knet.softmax(knet.runtime.backend.to_host(scores).reshape(-1).astype(np.float64))
+        scores, state = predict(w, itype([[token]]), state, spec)
+        p = knet.softmax(knet.to_host(scores).reshape(-1).astype(np.float64))
         token = rng.choice(len(vocab), p=p / p.sum())
         text.append(vocab[token])
     return "".join(text)
@@ -113,7 +114,7 @@ def main(argv=None):
         losses = knet.train(loss, w, batches, opt, progress=f"epoch {epoch}")
         history.append((float(np.mean([float(v) for v in losses])), perplexity(dtst)))
         print(f"epoch {epoch:3d}  train loss {history[-1][0]:.4f}  test perplexity {history[-1][1]:.3f}")
-    sample = generate(w, spec, vocab, atype, args.generate, args.hidden)
+    sample = generate(w, spec, vocab, atype, args.generate, args.hidden, args.seed)
     print("Generated text:\n" + sample)
     return {"history": history, "sample": sample}
 

@@ -7,7 +7,7 @@ sets each epoch, and at the end the least-squares optimum it should approach.
 import sys
 
 import numpy as np
-from common import dataset, parser, setup
+from tutorial import dataset, parser, setup
 
 import knet_ast as knet
 

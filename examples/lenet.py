@@ -8,8 +8,8 @@ two poolings. Prints loss and accuracy per epoch.
 """
 import sys
 
-from common import dataset, parser, setup
 from mnist_mlp import report
+from tutorial import dataset, parser, setup
 
 import knet_ast as knet
 

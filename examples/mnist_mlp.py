@@ -8,7 +8,7 @@ and test accuracy each epoch.
 import functools
 import sys
 
-from common import dataset, parser, setup
+from tutorial import dataset, parser, setup
 
 import knet_ast as knet
 
@@ -40,8 +40,8 @@ def report(epoch, w, dtrn, dtst, predict=predict):
     return row
 
 
-def main(argv=None, hidden=(64,)):
-    p = parser(__doc__, epochs=40, batchsize=100, lr=0.001)
+def main(argv=None, hidden=(64,), lr=0.001):
+    p = parser(__doc__, epochs=40, batchsize=100, lr=lr)
     p.add_argument("--hidden", type=int, nargs="*", default=list(hidden), help="hidden layer sizes")
     args = p.parse_args(argv)
     atype = setup(args)

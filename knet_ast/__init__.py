@@ -49,7 +49,7 @@ from .optim import SGD, Adadelta, Adagrad, Adam, Momentum, Nesterov, Optimizer, 
 from .primitives.registry import defattr, defgrad, defmethod, nondiff
 from .progress import progress
 from .rng import seed
-from .runtime.backend import ArrayType, array_module, gpu
+from .runtime.backend import ArrayType, array_module, gpu, to_host
 from .runtime.training import training
 from .saving import load, save
 from .train import train
@@ -61,7 +61,7 @@ __all__ = [
     "nondiff", "getval", "stop_gradient", "relu", "sigm", "tanh", "elu", "selu", "softplus",
     "logsumexp", "logp", "logsoftmax", "softmax", "nll", "accuracy", "bce", "logistic", "dropout",
     "conv4", "deconv4", "pool", "unpool", "mat", "batchnorm", "bnmoments", "bnparams", "rnninit",
-    "rnnforw", "rnnparam", "training", "array_module", "gpu", "ArrayType",
+    "rnnforw", "rnnparam", "training", "array_module", "gpu", "ArrayType", "to_host",
     "xavier", "xavier_uniform", "xavier_normal", "gaussian", "bilinear", "param", "param0", "seed",
     "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "Rmsprop", "Adam",
     "optimizers", "update", "train", "minibatch", "epochs", "progress", "save", "load", "data",

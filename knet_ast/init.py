@@ -8,13 +8,13 @@ import math
 import numpy as np
 
 from .rng import generator
-from .runtime.backend import converter
+from .runtime.backend import converter, is_array
 
 
 def _dims(dims):
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
-    if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in dims):
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in dims):
         raise ValueError(f"dimensions must be non-negative integers, got {dims!r}")
     return tuple(int(d) for d in dims)
 
@@ -81,11 +81,18 @@ def param(*dims, init=xavier, atype=None):
     float32 NumPy; a dtype, a knet.ArrayType such as ArrayType(gpu=True), or a callable).
     `param(array)` converts an existing array. Knet's `param`, without the Param wrapper:
     knet_ast differentiates plain arrays."""
-    if len(dims) == 1 and hasattr(dims[0], "shape"):
-        return converter(atype)(dims[0])
-    return converter(atype)(init(*_dims(dims)))
+    if len(dims) == 1 and is_array(dims[0]):
+        return _floating(converter(atype)(dims[0]))
+    return _floating(converter(atype)(init(*_dims(dims))))
 
 
 def param0(*dims, atype=None):
     """A new parameter array of zeros (biases)."""
-    return converter(atype)(np.zeros(_dims(dims)))
+    return _floating(converter(atype)(np.zeros(_dims(dims))))
+
+
+def _floating(w):
+    if not np.issubdtype(w.dtype, np.floating):
+        raise TypeError(f"parameters must be floating-point arrays (optimizers skip others), "
+                        f"atype made {w.dtype}; use atype=np.float32 or np.float64")
+    return w

@@ -1,5 +1,6 @@
 """Knet's `minibatch`: iterate over a dataset in batches along the first (instance) axis."""
 import math
+import numbers
 
 from .rng import generator
 from .runtime.backend import array_module, converter
@@ -10,13 +11,13 @@ class Data:
     when shuffle=True), with len() the number of batches per epoch."""
 
     def __init__(self, x, y, batchsize, shuffle, partial, xtype, ytype):
-        if not isinstance(batchsize, int) or isinstance(batchsize, bool) or batchsize < 1:
+        if not isinstance(batchsize, numbers.Integral) or isinstance(batchsize, bool) or batchsize < 1:
             raise ValueError(f"minibatch: batchsize must be a positive integer, got {batchsize!r}")
         n = _instances(x, "x")
         if y is not None and _instances(y, "y") != n:
             raise ValueError(f"minibatch: x has {n} instances (first axis) but y has {len(y)}")
         self.x, self.y, self.n = x, y, n
-        self.batchsize, self.shuffle, self.partial = batchsize, shuffle, partial
+        self.batchsize, self.shuffle, self.partial = int(batchsize), shuffle, partial
         self.xtype = None if xtype is None else converter(xtype)
         self.ytype = None if ytype is None else converter(ytype)
 
@@ -49,8 +50,8 @@ class Data:
 def _instances(a, name):
     shape = getattr(a, "shape", None)
     if not shape:
-        raise TypeError(f"minibatch: {name} must be an array with an instance axis first, "
-                        f"got {type(a).__name__}")
+        what = "a 0-d array" if shape == () else f"a {type(a).__name__}"
+        raise TypeError(f"minibatch: {name} must be an array with an instance axis first, got {what}")
     return shape[0]
 
 
@@ -76,7 +77,12 @@ class epochs:
     when data has one, so that progress bars know their total."""
 
     def __init__(self, data, n):
-        self.data, self.n = data, n
+        if iter(data) is data:
+            raise TypeError("epochs needs data it can iterate over again (a list, a minibatch); "
+                            "a generator or iterator runs out after one epoch: wrap it in list()")
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"epochs: n must be a non-negative integer, got {n!r}")
+        self.data, self.n = data, int(n)
 
     def __iter__(self):
         for _ in range(self.n):

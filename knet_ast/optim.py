@@ -15,26 +15,37 @@ from .runtime.backend import array_module, is_array
 
 
 class Optimizer:
-    """Base class: gradient clipping, state allocation, and the in-place step."""
+    """Base class: option checks, gradient clipping, state allocation, the in-place step.
+    An optimizer serves one parameter array: the first step binds it to that array."""
 
     def __init__(self, lr, gclip=0.0):
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr!r}")
+        _check(self, "lr", lr, lr > 0, "positive")
+        _check(self, "gclip", gclip, gclip >= 0, "0 (no clipping) or positive")
         self.lr = lr
         self.gclip = gclip
-        self.state = None  # the per-array buffers, made at the first step
+        self.reset()
+
+    def reset(self):
+        """Forget the state (velocity, moments) and the array it belongs to."""
+        self.state = None
+        self._owner = self._box = None
 
     def __repr__(self):
-        options = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k != "state")
+        options = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
+                            if not k.startswith("_") and k != "state")
         return f"{type(self).__name__}({options})"
 
     def step(self, w, g):
         """Update the array w in place with gradient g (not modified)."""
+        if np.shape(g) != w.shape:
+            raise ValueError(f"{type(self).__name__}: the gradient has shape {np.shape(g)}, "
+                             f"the parameter {w.shape}")
         if self.state is None:
-            self.state = self.init_state(w)
-        elif self.state and self.state[0].shape != w.shape:
-            raise ValueError(f"{type(self).__name__} was used for an array of shape "
-                             f"{self.state[0].shape}; this one is {w.shape}")
+            self.state, self._owner = self.init_state(w), id(w)
+        elif self._owner != id(w):
+            raise ValueError(f"this {type(self).__name__} holds the state of another array; "
+                             f"give each parameter its own: knet.optimizers(w, "
+                             f"{type(self).__name__}, ...)")
         self.apply(w, clip(g, self.gclip), *self.state)
 
     def init_state(self, w):
@@ -42,6 +53,15 @@ class Optimizer:
 
     def apply(self, w, g, *state):
         raise NotImplementedError
+
+
+def _check(optimizer, name, value, ok, expected):
+    if not ok:
+        raise ValueError(f"{type(optimizer).__name__}: {name} must be {expected}, got {value!r}")
+
+
+def _fraction(optimizer, name, value):
+    _check(optimizer, name, value, 0 <= value < 1, "in [0, 1)")
 
 
 def clip(g, gclip):
@@ -72,6 +92,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr=0.05, gclip=0.0, gamma=0.95):
         super().__init__(lr, gclip)
+        _fraction(self, "gamma", gamma)
         self.gamma = gamma
 
     def init_state(self, w):
@@ -89,6 +110,7 @@ class Nesterov(Optimizer):
 
     def __init__(self, lr=0.05, gclip=0.0, gamma=0.95):
         super().__init__(lr, gclip)
+        _fraction(self, "gamma", gamma)
         self.gamma = gamma
 
     def init_state(self, w):
@@ -106,6 +128,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr=0.05, gclip=0.0, eps=1e-6):
         super().__init__(lr, gclip)
+        _check(self, "eps", eps, eps > 0, "positive")
         self.eps = eps
 
     def init_state(self, w):
@@ -122,6 +145,8 @@ class Adadelta(Optimizer):
 
     def __init__(self, lr=1.0, gclip=0.0, rho=0.9, eps=1e-6):
         super().__init__(lr, gclip)
+        _fraction(self, "rho", rho)
+        _check(self, "eps", eps, eps > 0, "positive")
         self.rho, self.eps = rho, eps
 
     def init_state(self, w):
@@ -142,6 +167,8 @@ class Rmsprop(Optimizer):
 
     def __init__(self, lr=0.01, gclip=0.0, rho=0.9, eps=1e-6):
         super().__init__(lr, gclip)
+        _fraction(self, "rho", rho)
+        _check(self, "eps", eps, eps > 0, "positive")
         self.rho, self.eps = rho, eps
 
     def init_state(self, w):
@@ -160,7 +187,13 @@ class Adam(Optimizer):
 
     def __init__(self, lr=0.001, gclip=0.0, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(lr, gclip)
+        _fraction(self, "beta1", beta1)
+        _fraction(self, "beta2", beta2)
+        _check(self, "eps", eps, eps > 0, "positive")
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def reset(self):
+        super().reset()
         self.t = 0
 
     def init_state(self, w):
@@ -181,15 +214,15 @@ OPTIMIZERS = (SGD, Momentum, Nesterov, Adagrad, Adadelta, Rmsprop, Adam)
 
 
 def _trainable(x):
-    if is_array(x):
-        return np.issubdtype(x.dtype, np.inexact)
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, numbers.Integral))
+    if is_array(x) or isinstance(x, np.generic):
+        return np.issubdtype(x.dtype, np.floating)
+    return isinstance(x, float)
 
 
 def optimizers(w, otype=Adam, **options):
     """One optimizer per floating-point array (or float) in w, in w's structure
     (Knet's `optimizers`); other leaves get None. otype is an optimizer class, with
-    options passed to it, or an instance to copy for each array."""
+    options passed to it, or an instance whose options are copied (not its state)."""
     if isinstance(w, (list, tuple)):
         parts = [optimizers(x, otype, **options) for x in w]
         return type(w)(*parts) if hasattr(w, "_fields") else type(w)(parts)
@@ -201,7 +234,9 @@ def optimizers(w, otype=Adam, **options):
         if options:
             raise TypeError("optimizers(w, instance) copies the instance; pass options to the "
                             "class instead: optimizers(w, Adam, lr=...)")
-        return copy.deepcopy(otype)
+        fresh = copy.deepcopy(otype)
+        fresh.reset()
+        return fresh
     if isinstance(otype, type) and issubclass(otype, Optimizer):
         return otype(**options)
     raise TypeError(f"optimizers: {otype!r} is not an optimizer class or instance "
@@ -244,6 +279,10 @@ def update(w, g, opt):
                              f"optimizers, got {_describe(g)} and {_describe(opt)}")
         for k, wk in w.items():
             if k in g:
+                if k not in opt and _trainable(wk) and not _skip(g[k]):
+                    raise KeyError(f"update: no optimizer for parameter {k!r} (added after "
+                                   f"knet.optimizers was called?); rebuild them, or set "
+                                   f"opt[{k!r}] = None to freeze it")
                 new = update(wk, g[k], opt.get(k))
                 if new is not wk:
                     w[k] = new
@@ -253,15 +292,16 @@ def update(w, g, opt):
     if not isinstance(opt, Optimizer):
         raise TypeError(f"update: expected an optimizer for this parameter, got {opt!r}; "
                         f"build them with knet.optimizers(w, Adam, lr=...)")
-    if is_array(w) and w.ndim > 0:
+    if is_array(w):
         opt.step(w, g)
         return w
-    if is_array(w):  # 0-d: a view with a shape, updated in place too
-        opt.step(w.reshape(1), array_module(w).reshape(g, 1))
-        return w
-    box = np.array([w], dtype=np.float64)
-    opt.step(box, np.reshape(np.asarray(g, dtype=np.float64), 1))
-    return float(box[0])
+    # a number: stepped in a one-entry array the optimizer keeps, then read back
+    dtype = w.dtype if isinstance(w, np.floating) else np.float64
+    if not (isinstance(opt._box, np.ndarray) and opt._box.dtype == dtype):
+        opt._box = np.zeros((), dtype)
+    opt._box[...] = w
+    opt.step(opt._box, np.asarray(g, dtype))
+    return type(w)(opt._box[()])
 
 
 def _describe(x):

@@ -1,19 +1,22 @@
 """Knet's `progress`: a progress bar (tqdm) over a training loop that shows the loss."""
-import numbers
 import time
 
 from tqdm import tqdm
 
 
 class progress:
-    """Iterate over `iterable` with a progress bar, as tqdm does. When the items are numbers
-    (losses), the bar shows the latest one; `show(value)` sets it from inside a loop over
-    batches. The number is read at most every `every` seconds (reading a GPU number waits
-    for the GPU). Other tqdm options (desc, total, leave, file, disable, ...) pass through."""
+    """Iterate over `iterable` with a progress bar, as tqdm does. When the items are
+    floating-point numbers (losses), the bar shows the latest one; `show(value)` sets
+    it from inside a loop over batches. The number is read at most every `every`
+    seconds (reading a GPU number waits for the GPU). Other tqdm options (desc, total,
+    leave, file, disable, ...) pass through."""
 
     def __init__(self, iterable, every=0.2, **options):
-        if options.get("total") is None and hasattr(iterable, "__len__"):
-            options["total"] = len(iterable)
+        if options.get("total") is None:
+            try:
+                options["total"] = len(iterable)
+            except TypeError:
+                pass
         self.iterable = iterable
         self.bar = tqdm(**options)
         self.every = every
@@ -23,7 +26,7 @@ class progress:
     def __iter__(self):
         try:
             for item in self.iterable:
-                if _is_number(item):
+                if _is_loss(item):
                     self.show(item)
                 yield item
                 self.bar.update(1)
@@ -44,5 +47,9 @@ class progress:
             self._shown = now
 
 
-def _is_number(x):
-    return isinstance(x, numbers.Number) or getattr(x, "size", None) == 1
+def _is_loss(x):
+    """A float, or a one-entry floating-point array."""
+    if isinstance(x, float):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and dtype.kind == "f" and getattr(x, "size", None) == 1

@@ -9,10 +9,12 @@ a crash mid-save leaves the old file (or none), never a truncated one.
 import json
 import os
 import secrets
+import stat
+import zipfile
 
 import numpy as np
 
-from .runtime.backend import converter, is_array, to_host
+from .runtime.backend import ArrayType, converter, is_array, to_host
 
 _STRUCTURE = "__structure__"
 
@@ -24,9 +26,13 @@ def save(path, w):
     structure = json.dumps(_encode(w, arrays))
     entries = {f"a{i}": a for i, a in enumerate(arrays)}
     entries[_STRUCTURE] = np.array(structure)
-    path = os.fspath(path)
-    temporary = os.path.join(os.path.dirname(os.path.abspath(path)),
-                             f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    path = os.path.realpath(os.fspath(path))  # through a symlink to the file it names
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"knet.save: the directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"knet.save: {path} is a directory; give a file name")
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     # os.open applies the umask, as open() would; O_EXCL never reuses another file
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -34,6 +40,8 @@ def save(path, w):
             np.savez(file, **entries)
             file.flush()
             os.fsync(file.fileno())
+        if os.path.exists(path):  # keep the permissions of the file being replaced
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -42,13 +50,27 @@ def save(path, w):
 
 def load(path, atype=None):
     """Read a structure written by save. Arrays come back as NumPy arrays with their saved
-    dtypes, or converted by `atype` when given (a dtype, knet.ArrayType(gpu=True), ...)."""
-    convert = (lambda a: a) if atype is None else converter(atype)
+    dtypes. With `atype` a dtype or a knet.ArrayType, floating-point arrays take its
+    dtype and the others keep theirs (all go to the GPU if it says gpu=True); a callable
+    atype is applied to every array."""
+    convert = (lambda a: a) if atype is None else _floating_only(converter(atype))
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not an .npz file written by knet.save")
     with np.load(os.fspath(path), allow_pickle=False) as file:
         if _STRUCTURE not in file.files:
             raise ValueError(f"{path} was not written by knet.save (no {_STRUCTURE} entry)")
         structure = json.loads(str(file[_STRUCTURE]))
         return _decode(structure, lambda i: convert(file[f"a{i}"]))
+
+
+def _floating_only(convert):
+    """An ArrayType's dtype applies to floating-point arrays; the others keep theirs."""
+    if not isinstance(convert, ArrayType):
+        return convert  # the user's callable sees every array
+
+    def apply(a):
+        return convert(a) if np.issubdtype(a.dtype, np.floating) else ArrayType(a.dtype, convert.gpu)(a)
+    return apply
 
 
 def _encode(x, arrays):

@@ -22,6 +22,8 @@ def _sklearn_datasets():
 
 def split(n, test_fraction, seed=0):
     """(train, test) index arrays: a fixed shuffle of range(n), test_fraction of it for test."""
+    if not 0 <= test_fraction <= 1:
+        raise ValueError(f"split: test_fraction must be in [0, 1], got {test_fraction!r}")
     order = np.random.default_rng(seed).permutation(n)
     ntest = int(round(n * test_fraction))
     return order[ntest:], order[:ntest]
@@ -49,6 +51,8 @@ def diabetes(dtype=np.float32):
 def stdlib_text(chars=1_000_000):
     """About `chars` characters of Python source: the standard library's top-level modules
     in name order (their text, and so the result, depends on the Python version)."""
+    if chars <= 0:
+        return ""
     root = Path(sysconfig.get_paths()["stdlib"])
     parts, total = [], 0
     for path in sorted(root.glob("*.py")):

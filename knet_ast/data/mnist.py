@@ -1,5 +1,6 @@
 """MNIST (LeCun et al.): 60000 training and 10000 test digits, 28x28, from the IDX files."""
 import gzip
+import math
 import struct
 
 import numpy as np
@@ -33,7 +34,7 @@ def read_idx(path):
     dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
     dtype = np.dtype(_IDX_TYPES[data[2]])
     body = data[4 + 4 * ndim:]
-    if len(body) != dtype.itemsize * int(np.prod(dims)):
+    if len(body) != dtype.itemsize * math.prod(dims):
         raise ValueError(f"{path}: the header says {dims} entries of {dtype.itemsize} bytes, "
                          f"the file holds {len(body)} bytes (truncated?)")
     return np.frombuffer(body, dtype).reshape(dims).astype(dtype.newbyteorder("="))

@@ -37,7 +37,14 @@ def cache_dir():
     if not root:
         root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "knet_ast"
     path = Path(root).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DownloadError(f"cannot use {path} as the dataset cache ({error.strerror}); set "
+                            f"KNET_DATA to a writable directory") from None
+    if not os.access(path, os.W_OK):
+        raise DownloadError(f"the dataset cache {path} is not writable; set KNET_DATA to a "
+                            f"writable directory")
     return path
 
 
@@ -97,5 +104,10 @@ def _download(url, path, sha256):
 
 
 def download(url, sha256=None, name=None):
-    """Fetch any URL into the cache (checked against sha256 when given) and return its path."""
-    return fetch(Remote(name or url.rstrip("/").rsplit("/", 1)[-1], (url,), sha256))
+    """Fetch any URL into the cache (checked against sha256 when given) and return its path.
+    The cached file is named after the URL's last part and a hash of the whole URL, so
+    two URLs never share a file; `name` chooses the name instead."""
+    if name is None:
+        tag = hashlib.sha256(url.encode()).hexdigest()[:10]
+        name = f"{tag}-{url.rstrip('/').rsplit('/', 1)[-1] or 'download'}"
+    return fetch(Remote(name, (url,), sha256))

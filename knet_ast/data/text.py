@@ -1,5 +1,8 @@
 """Text for character language models: Shakespeare and other Project Gutenberg books,
 characters to integer ids, and the (input, next character) batches an RNN trains on."""
+import numbers
+import re
+
 import numpy as np
 
 from .remote import Remote, fetch
@@ -27,11 +30,17 @@ def gutenberg(book=100, sha256=None):
 def strip_gutenberg(text):
     """The book between Project Gutenberg's '*** START OF ...' and '*** END OF ...' lines
     (the whole text when they are missing)."""
-    start = text.find("*** START OF")
-    if start >= 0:
-        start = text.find("\n", start) + 1
-    end = text.find("*** END OF", max(start, 0))
-    return text[max(start, 0):end if end >= 0 else len(text)].strip("\r\n")
+    start = _START.search(text)
+    begin = 0
+    if start:
+        newline = text.find("\n", start.end())
+        begin = len(text) if newline < 0 else newline + 1
+    end = _END.search(text, begin)
+    return text[begin:end.start() if end else len(text)].strip("\r\n")
+
+
+_START = re.compile(r"\*\*\* ?START OF")
+_END = re.compile(r"\*\*\* ?END OF")
 
 
 def char_ids(text, vocab=None):
@@ -39,6 +48,8 @@ def char_ids(text, vocab=None):
     the distinct characters in sorted order unless given."""
     if vocab is None:
         vocab = "".join(sorted(set(text)))
+    elif len(set(vocab)) != len(vocab):
+        raise ValueError("char_ids: the vocabulary repeats characters")
     index = {c: i for i, c in enumerate(vocab)}
     missing = set(text) - index.keys()
     if missing:
@@ -51,6 +62,9 @@ def sequence_batches(ids, batchsize, seqlength):
     in parallel, and each batch is (x, y) with x (seqlength, batchsize) tokens, time first
     as rnnforw takes them, and y the next token of each. Consecutive batches continue each
     row, so an RNN's final state can seed the next batch. A list: iterate it every epoch."""
+    for name, value in (("batchsize", batchsize), ("seqlength", seqlength)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"sequence_batches: {name} must be a positive integer, got {value!r}")
     ids = np.asarray(ids)
     columns = (len(ids) - 1) // batchsize
     if columns < seqlength:

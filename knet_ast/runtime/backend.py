@@ -34,8 +34,8 @@ def gpu():
 
 class ArrayType:
     """Where and in what precision arrays live (Knet's `atype`: Array{Float32},
-    KnetArray{Float32}). Calling it converts: `ArrayType(np.float32, gpu=True)(x)` is a
-    float32 CuPy copy of x."""
+    KnetArray{Float32}). Calling it converts: `ArrayType(np.float32, gpu=True)(x)` is x
+    as a float32 CuPy array (x itself when it already is one)."""
 
     def __init__(self, dtype=np.float32, gpu=False):
         if gpu and cupy is None:
@@ -66,9 +66,14 @@ def converter(atype):
     if isinstance(atype, ArrayType):
         return atype
     try:
-        return ArrayType(np.dtype(atype))
+        dtype = np.dtype(atype)
     except TypeError:
-        pass
+        dtype = None
+    if dtype is not None:
+        if dtype.kind not in "biuf":
+            raise TypeError(f"atype {atype!r} means dtype {dtype}; use a numeric dtype such as "
+                            f"np.float32, or a callable such as cupy.asarray")
+        return ArrayType(dtype)
     if callable(atype):
         return atype
     raise TypeError(f"atype must be a dtype, a knet.ArrayType or a callable, got {atype!r}")

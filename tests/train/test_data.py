@@ -148,12 +148,22 @@ def test_download_copies_a_file_url_into_the_cache(tmp_path, cache, offline):
     source.parent.mkdir()
     source.write_bytes(content)
     path = data.download(source.as_uri(), sha256(content))
-    assert path == cache / "table.csv"
+    assert path.parent == cache and path.name.endswith("-table.csv")
     assert path.read_bytes() == content
-    assert cache_listing(cache) == ["table.csv"]
+    assert cache_listing(cache) == [path.name]
     # without a checksum, and under another name
     other = data.download(source.as_uri(), name="other.csv")
     assert other == cache / "other.csv" and other.read_bytes() == content
+
+
+def test_two_urls_with_the_same_file_name_are_cached_apart(tmp_path, cache, offline):
+    paths = []
+    for version in ("one", "two"):
+        source = tmp_path / version / "data.csv"
+        source.parent.mkdir()
+        source.write_text(f"version {version}")
+        paths.append(data.download(source.as_uri()))
+    assert [p.read_text() for p in paths] == ["version one", "version two"]
 
 
 def test_a_cached_file_is_used_without_downloading(tmp_path, cache, offline):
@@ -182,7 +192,7 @@ def test_a_corrupted_cached_file_raises_and_says_to_delete_it(tmp_path, cache, o
     source = tmp_path / "f.bin"
     source.write_bytes(content)
     with pytest.raises(DownloadError) as error:
-        data.download(source.as_uri(), sha256(content))
+        data.download(source.as_uri(), sha256(content), name="f.bin")
     message = str(error.value)
     assert "delete" in message.lower() and str(cache / "f.bin") in message and sha256(content) in message
     assert (cache / "f.bin").read_bytes() == content[:-3]  # left for the user to deal with

@@ -18,7 +18,8 @@ def parser(doc, *, epochs, batchsize, lr):
     p.add_argument("--data", choices=("embedded", "real"), default="embedded",
                    help="embedded: ships with the install, no network; real: the full dataset, "
                         "downloaded and cached on first use")
-    p.add_argument("--quick", action="store_true", help="a tiny run, for tests")
+    p.add_argument("--quick", action="store_true",
+                   help="a tiny run for tests: a slice of the data, a few epochs (overrides the sizes)")
     return p
 
 
@@ -37,6 +38,5 @@ def dataset(args, real, embedded):
         try:
             return real()
         except knet.data.DownloadError as error:
-            print(f"could not download the real dataset ({str(error).splitlines()[0]}); "
-                  f"using the embedded one")
+            print(f"{error}\nUsing the embedded dataset instead.")
     return embedded()
