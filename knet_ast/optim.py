@@ -104,17 +104,9 @@ class Momentum(Optimizer):
         w -= v
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov's accelerated gradient in the form of Sutskever et al. (2013):
-    v' = gamma v - lr g; w += -gamma v + (1 + gamma) v'."""
-
-    def __init__(self, lr=0.05, gclip=0.0, gamma=0.95):
-        super().__init__(lr, gclip)
-        _fraction(self, "gamma", gamma)
-        self.gamma = gamma
-
-    def init_state(self, w):
-        return _zeros(w, 1)
+    v' = gamma v - lr g; w += -gamma v + (1 + gamma) v'. Momentum's options and state."""
 
     def apply(self, w, g, v):
         w -= self.gamma * v
