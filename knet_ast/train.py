@@ -14,9 +14,9 @@ def train(f, w, data, optimizer=Adam, progress=False, **options):
     as is for a single array, as a template for each array of a structure), or the
     structure `knet.optimizers(w, ...)` returns: keep that structure (or the instance
     of a single array) and pass it again to carry the optimizer state (momentum,
-    Adam's moments) from one call to the next. progress=True (or a description string) shows a progress bar
-    with the loss. `knet.train(loss, w, knet.epochs(dtrn, 10), knet.Adam, lr=1e-3)`
-    trains for 10 epochs."""
+    Adam's moments) from one call to the next. progress=True (or a description
+    string) shows a progress bar with the loss.
+    `knet.train(loss, w, knet.epochs(dtrn, 10), knet.Adam, lr=1e-3)` trains 10 epochs."""
     if not isinstance(w, (list, tuple, dict)) and not is_array(w):
         raise TypeError(f"train updates w in place, so it must be an array or a list / tuple / "
                         f"dict of them, got a {type(w).__name__}; put a number in a list")
