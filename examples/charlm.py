@@ -3,7 +3,8 @@ at a time and learns to predict the next one; at the end it writes text of its o
 
 --data real: Shakespeare (Karpathy's tiny Shakespeare, downloaded); embedded: the
 source of Python's standard library, the counterpart of the Julia source Knet's
-model trains on. --rnn loop runs an LSTM cell written in plain NumPy in a Python
+model trains on. Training starts every window of --seqlength characters from a zero
+state; the test perplexity reads the test text as one stream. --rnn loop runs an LSTM cell written in plain NumPy in a Python
 loop over time, differentiated by knet_ast; --rnn fused runs knet.rnnforw, whose
 hand-written backward does the whole sequence at once. Prints the training loss and
 the test perplexity each epoch.
@@ -104,7 +105,13 @@ def main(argv=None):
         return knet.nll(scores, y)
 
     def perplexity(batches):
-        return math.exp(np.mean([float(loss(w, itype(x), itype(y))) for x, y in batches]))
+        """exp of the mean nll over the text, each batch starting from the previous one's
+        final state (the rows of sequence_batches continue from batch to batch)."""
+        carried, total = initial_state(spec, args.hidden, args.batchsize, atype), 0.0
+        for x, y in batches:
+            scores, carried = predict(w, itype(x), carried, spec)
+            total += float(knet.nll(scores, itype(y)))
+        return math.exp(total / len(batches))
 
     print(f"{len(text)} characters, vocabulary {len(vocab)}, {len(dtrn)} batches per epoch")
     opt = knet.optimizers(w, knet.Adam, lr=args.lr, gclip=5.0)
