@@ -3,11 +3,11 @@ at a time and learns to predict the next one; at the end it writes text of its o
 
 --data real: Shakespeare (Karpathy's tiny Shakespeare, downloaded); embedded: the
 source of Python's standard library, the counterpart of the Julia source Knet's
-model trains on. Training starts every window of --seqlength characters from a zero
-state; the test perplexity reads the test text as one stream. --rnn loop runs an LSTM cell written in plain NumPy in a Python
+model trains on. --rnn loop runs an LSTM cell written in plain NumPy in a Python
 loop over time, differentiated by knet_ast; --rnn fused runs knet.rnnforw, whose
-hand-written backward does the whole sequence at once. Prints the training loss and
-the test perplexity each epoch.
+hand-written backward does the whole sequence at once. Training starts every
+window of --seqlength characters from a zero state; the test perplexity reads the
+test text as one stream. Prints the training loss and the test perplexity each epoch.
 """
 import math
 import sys
