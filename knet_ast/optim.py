@@ -287,6 +287,9 @@ def update(w, g, opt):
     if is_array(w):
         opt.step(w, g)
         return w
+    if not _trainable(w):
+        raise TypeError(f"update: a {type(w).__name__} parameter cannot be trained; parameters "
+                        f"are floating-point arrays or floats")
     # a number: stepped in a one-entry array the optimizer keeps, then read back
     dtype = w.dtype if isinstance(w, np.floating) else np.float64
     if not (isinstance(opt._box, np.ndarray) and opt._box.dtype == dtype):

@@ -166,3 +166,9 @@ def test_small_data_helpers_check_their_arguments():
     assert data.strip_gutenberg("head\n***START OF THE BOOK***\nbody\n***END OF THE BOOK***") == "body"
     assert data.stdlib_text(0) == ""
     assert len(knet.minibatch(np.zeros((10, 2)), np.int64(5))) == 2
+
+
+@pytest.mark.parametrize("w", [3, True, "a"])
+def test_update_refuses_a_parameter_that_is_not_a_float(w):
+    with pytest.raises(TypeError, match="cannot be trained"):
+        knet.update(w, 1.0, knet.SGD())
