@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from .api import grad
-from .runtime.backend import array_module, is_array
+from .runtime.backend import array_module, is_array, to_host
 
 
 def gradcheck(f, *args, wrt=0, ndirections=3, nsample=10, eps=1e-6, rtol=1e-4, atol=1e-6,
@@ -62,7 +62,7 @@ def gradcheck(f, *args, wrt=0, ndirections=3, nsample=10, eps=1e-6, rtol=1e-4, a
             direction = [_unit(v, offset) if i == leaf else _zero(v) for i, v in enumerate(values)]
             where = np.unravel_index(offset, np.shape(values[leaf])) if np.ndim(values[leaf]) else ()
             label = paths[leaf] + (str(list(map(int, where))) if where else "")
-            rows.append((label, float(np.ravel(_to_numpy(gvalues[leaf]))[offset]), numeric(direction)))
+            rows.append((label, float(np.ravel(to_host(gvalues[leaf]))[offset]), numeric(direction)))
     return _report(rows, rtol, atol, verbose)
 
 
@@ -148,10 +148,6 @@ def _zero(v):
 
 def _sum(x):
     return x.sum() if is_array(x) else x
-
-
-def _to_numpy(x):
-    return x.get() if hasattr(x, "get") and is_array(x) and not isinstance(x, np.ndarray) else x
 
 
 __all__ = ["gradcheck"]

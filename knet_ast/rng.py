@@ -18,5 +18,5 @@ def seed(n):
     global _generator
     _generator = np.random.default_rng(n)
     np.random.seed(n)
-    if cupy is not None and gpu():  # pragma: no cover - needs a GPU
+    if gpu():  # pragma: no cover - needs a GPU
         cupy.random.seed(n)

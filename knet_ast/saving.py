@@ -3,17 +3,16 @@
 Arrays go in as entries a0, a1, ...; the structure around them (lists, tuples,
 dicts with str / int keys, numbers, strings, None) goes in as JSON in the entry
 `__structure__`. Nothing is unpickled on load, so a file from elsewhere cannot run
-code. save writes a temporary file next to `path` and renames it over `path`, so
-a crash mid-save leaves the old file (or none), never a truncated one.
+code. save writes through files.atomic_write, so a crash mid-save leaves the old
+file (or none), never a truncated one.
 """
 import json
 import os
-import secrets
-import stat
 import zipfile
 
 import numpy as np
 
+from .files import atomic_write
 from .runtime.backend import ArrayType, converter, is_array, to_host
 
 _STRUCTURE = "__structure__"
@@ -26,26 +25,11 @@ def save(path, w):
     structure = json.dumps(_encode(w, arrays))
     entries = {f"a{i}": a for i, a in enumerate(arrays)}
     entries[_STRUCTURE] = np.array(structure)
-    path = os.path.realpath(os.fspath(path))  # through a symlink to the file it names
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"knet.save: the directory {directory} does not exist")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"knet.save: {path} is a directory; give a file name")
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    # os.open applies the umask, as open() would; O_EXCL never reuses another file
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(handle, "wb") as file:
+        with atomic_write(path) as file:
             np.savez(file, **entries)
-            file.flush()
-            os.fsync(file.fileno())
-        if os.path.exists(path):  # keep the permissions of the file being replaced
-            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    except (FileNotFoundError, IsADirectoryError) as error:
+        raise type(error)(f"knet.save: {error}") from None
 
 
 def load(path, atype=None):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .housing import standardize
+
 
 def _sklearn_datasets():
     try:
@@ -43,7 +45,6 @@ def diabetes(dtype=np.float32):
     """(x, y) from scikit-learn's diabetes data (Efron et al., 2004): x (442, 10) standardised
     columns, y (442, 1) disease progression after one year. A regression set the size of
     Boston housing, for when housing() cannot be downloaded."""
-    from .housing import standardize
     bunch = _sklearn_datasets().load_diabetes()
     return standardize(bunch.data).astype(dtype), bunch.target[:, None].astype(dtype)
 

@@ -1,20 +1,21 @@
 """Downloads with a cache and a sha256 check: the one place that touches the network.
 
 Files live in the cache directory: $KNET_DATA if set, else $XDG_CACHE_HOME/knet_ast
-(~/.cache/knet_ast). A file is downloaded once, to a temporary name, checked, then
-renamed into place, so an interrupted download never leaves a bad file behind. A
+(~/.cache/knet_ast). A file is downloaded once, hashed as it arrives and written
+through files.atomic_write, so an interrupted or failed download leaves nothing. A
 cached file (downloaded or placed by hand) is checked again each time it is used.
 """
 import dataclasses
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from tqdm import tqdm
+
+from ..files import atomic_write
 
 TIMEOUT = 60  # seconds without data before a download is abandoned
 
@@ -80,27 +81,22 @@ def fetch(remote):
 
 
 def _download(url, path, sha256):
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-            size = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, leave=False,
-                      disable=None) as bar:
-                received = 0
-                for block in iter(lambda: response.read(1 << 16), b""):
-                    out.write(block)
-                    received += len(block)
-                    bar.update(len(block))
-                if size is not None and received != size:
-                    raise DownloadError(f"the connection closed after {received} of {size} bytes")
-        got = sha256sum(temporary)
-        if sha256 and got != sha256:
-            raise DownloadError(f"sha256 {got}, expected {sha256}; the file was not kept "
-                                f"(the server may be serving a different version)")
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    digest = hashlib.sha256()
+    with atomic_write(path) as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        size = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=size, unit="B", unit_scale=True, desc=path.name, leave=False,
+                  disable=None) as bar:
+            received = 0
+            for block in iter(lambda: response.read(1 << 16), b""):
+                out.write(block)
+                digest.update(block)
+                received += len(block)
+                bar.update(len(block))
+        if size is not None and received != size:
+            raise DownloadError(f"the connection closed after {received} of {size} bytes")
+        if sha256 and digest.hexdigest() != sha256:
+            raise DownloadError(f"sha256 {digest.hexdigest()}, expected {sha256}; the file was "
+                                f"not kept (the server may be serving a different version)")
 
 
 def download(url, sha256=None, name=None):
