@@ -23,7 +23,23 @@ class GradFunction:
     """The gradient of a Python function, computed by generated source code.
 
     Call it like the original function. `.source` is the generated adjoint,
-    `.primal` the original function.
+    `.primal` the original function, `.wrt` the names of the differentiated
+    parameters. The source is generated at the first call (or the first read of
+    `.source`) and rebuilt when a function it depends on is redefined.
+
+    Examples
+    --------
+    >>> def f(x, y):
+    ...     return x * y + np.sin(x)
+    >>> df = knet.grad(f, wrt=("x", "y"))
+    >>> df.wrt, df.primal is f
+    (('x', 'y'), True)
+    >>> dx, dy = df(0.0, 3.0)         # (y + cos x, x)
+    >>> float(dx), float(dy)
+    (4.0, 0.0)
+    >>> print(df.source)              # doctest: +ELLIPSIS
+    def grad_f(x, y):
+    ...
     """
 
     def __init__(self, func, wrt=0, return_loss=False, verbose=0):
@@ -97,20 +113,33 @@ def grad(func=None, wrt=0, verbose=0):
     `func` must return a scalar. The argument may be a number, an array, or any
     nesting of list/tuple/dict of those; the gradient has the same structure.
 
-    Example::
-
-        >>> import numpy as np, knet_ast as knet
-        >>> def loss(w, x):
-        ...     return np.sum(np.tanh(x @ w) ** 2)
-        >>> g = knet.grad(loss)
-        >>> dw = g(np.ones((3, 2)), np.ones((4, 3)))
-        >>> dw.shape
-        (3, 2)
-
     `wrt` is an index, a parameter name, or a tuple of them (then a tuple of
     gradients is returned). `verbose=1` prints the generated source,
     `verbose=2` also the code after each pass. Usable as a decorator:
     `@knet.grad` or `@knet.grad(wrt=1)`.
+
+    Examples
+    --------
+    >>> def loss(w, x):
+    ...     return np.sum((x @ w) ** 2)
+    >>> g = knet.grad(loss)
+    >>> g(np.ones((3, 2)), np.ones((4, 3)))        # 2 * x.T @ (x @ w)
+    array([[24., 24.],
+           [24., 24.],
+           [24., 24.]])
+
+    Parameters in a list (or tuple, or dict) get gradients in the same structure:
+
+    >>> def mse(w, x, y):
+    ...     return np.mean((x @ w[0] + w[1] - y) ** 2)
+    >>> dw = knet.grad(mse)([np.zeros((3, 1)), np.zeros(1)], np.ones((4, 3)), np.ones((4, 1)))
+    >>> [d.shape for d in dw]
+    [(3, 1), (1,)]
+    >>> @knet.grad(wrt="y")
+    ... def dy(x, y):
+    ...     return x * y ** 2
+    >>> float(dy(3.0, 2.0))
+    12.0
     """
     if func is None:
         return lambda f: GradFunction(f, wrt, False, verbose)
@@ -118,7 +147,18 @@ def grad(func=None, wrt=0, verbose=0):
 
 
 def gradloss(func=None, wrt=0, verbose=0):
-    """Like `grad`, but the function returns (gradient, loss), as Knet's gradloss."""
+    """Like `grad`, but the function returns (gradient, loss), as Knet's gradloss.
+
+    The loss is the value `func` returned, computed in the same forward pass.
+
+    Examples
+    --------
+    >>> def loss(w):
+    ...     return np.sum(w ** 2)
+    >>> dw, value = knet.gradloss(loss)(np.array([1.0, 2.0]))
+    >>> dw, float(value)
+    (array([2., 4.]), 5.0)
+    """
     if func is None:
         return lambda f: GradFunction(f, wrt, True, verbose)
     return GradFunction(func, wrt, True, verbose)

@@ -7,11 +7,34 @@ is enough to fix the problem.
 
 
 class KnetError(Exception):
-    """Base class of every knet_ast error."""
+    """Base class of every knet_ast error.
+
+    Examples
+    --------
+    >>> issubclass(knet.UnsupportedSyntaxError, knet.KnetError)
+    True
+    """
 
 
 class SourceError(KnetError):
-    """An error located in the user's source: construct, file, line, fix."""
+    """An error located in the user's source: construct, file, line, fix.
+
+    The attributes `what`, `filename`, `lineno`, `line`, `hint` and `function`
+    hold the parts of the message; `see` names the documentation page about it.
+
+    Examples
+    --------
+    >>> def f(x):
+    ...     global total
+    ...     return x
+    >>> try:
+    ...     knet.grad(f)
+    ... except knet.SourceError as error:
+    ...     print(error.what, "| line", error.lineno, "|", error.line.strip(), "|", error.see)
+    `global` declarations cannot be differentiated | line 2 | global total | docs/constructs.md
+    """
+
+    see = None  # the page of docs/ that explains this kind of error
 
     def __init__(self, what, filename=None, lineno=None, line=None, hint=None, function=None):
         self.what = what
@@ -33,23 +56,84 @@ class SourceError(KnetError):
                 parts.append("    " + self.line.strip())
         if self.hint:
             parts.append(self.hint)
+        if self.see:
+            parts.append(f"See {self.see} in knet_ast's documentation.")
         return "\n".join(parts)
 
 
 class UnsupportedSyntaxError(SourceError):
-    """A Python construct that knet_ast cannot differentiate (yet)."""
+    """A Python construct that knet_ast cannot differentiate (yet).
+
+    Raised by knet.grad itself, before anything runs.
+
+    Examples
+    --------
+    >>> def f(x):
+    ...     try:
+    ...         return np.log(x)
+    ...     except FloatingPointError:
+    ...         return 0.0
+    >>> knet.grad(f)
+    Traceback (most recent call last):
+    ...
+    knet_ast.errors.UnsupportedSyntaxError: `try` statements cannot be differentiated
+      File "<doctest ...>", line 2, in f
+        try:
+    Move the try/except outside the differentiated function, ...
+    See docs/constructs.md in knet_ast's documentation.
+    """
+
+    see = "docs/constructs.md"
 
 
 class InputMutationError(SourceError):
-    """The function writes into a value that carries a gradient."""
+    """The function writes into a value that carries a gradient.
+
+    Examples
+    --------
+    >>> def f(x):
+    ...     x[0] = 0.0
+    ...     return np.sum(x ** 2)
+    >>> knet.grad(f)(np.ones(3))
+    Traceback (most recent call last):
+    ...
+    knet_ast.errors.InputMutationError: ...
+    """
+
+    see = "docs/constructs.md"
 
 
 class NoRuleError(SourceError):
-    """A call that carries a gradient has neither a rule nor Python source."""
+    """A call that carries a gradient has neither a rule nor Python source.
+
+    Examples
+    --------
+    >>> @knet.primitive                  # declared a primitive, but given no gradient rule
+    ... def opaque(x):
+    ...     return 2 * x
+    >>> def f(x):
+    ...     return opaque(x)
+    >>> knet.grad(f)(1.0)
+    Traceback (most recent call last):
+    ...
+    knet_ast.errors.NoRuleError: ...
+    """
+
+    see = "docs/extending.md"
 
 
 class NonScalarOutputError(SourceError):
-    """The differentiated function returned something that is not a scalar."""
+    """The differentiated function returned something that is not a scalar.
+
+    Examples
+    --------
+    >>> def f(x):
+    ...     return x * 2
+    >>> knet.grad(f)(np.ones(3))
+    Traceback (most recent call last):
+    ...
+    knet_ast.errors.NonScalarOutputError: ...
+    """
 
 
 class SourceUnavailableError(KnetError):

@@ -20,6 +20,19 @@ def primitive(fn=None, **templates):
     NoRuleError until `knet.defgrad(fn, ...)` attaches a rule.
 
     Usable as `@knet.primitive` or `@knet.primitive(x="dy * ...")`.
+
+    Examples
+    --------
+    >>> @knet.primitive(x="dy * 2 * x")        # the template is pasted into the gradient
+    ... def square(x):
+    ...     return x * x
+    >>> def f(x):
+    ...     return square(x) + x
+    >>> df = knet.grad(f)
+    >>> float(df(3.0))
+    7.0
+    >>> "2 * x" in df.source
+    True
     """
     if fn is None:
         return lambda f: primitive(f, **templates)
@@ -32,7 +45,15 @@ def primitive(fn=None, **templates):
 
 @nondiff
 def getval(x):
-    """x itself, through which no gradient flows (Knet's getval; also `stop_gradient`)."""
+    """x itself, through which no gradient flows (Knet's getval; also `stop_gradient`).
+
+    Examples
+    --------
+    >>> def f(x):
+    ...     return x * knet.getval(x)     # differentiated as x * c with c = x
+    >>> float(knet.grad(f)(3.0))
+    3.0
+    """
     return x
 
 

@@ -24,6 +24,22 @@ def gradcheck(f, *args, wrt=0, ndirections=3, nsample=10, eps=1e-6, rtol=1e-4, a
     verbose=0) and returns False. verbose=2 prints every comparison. `wrt` takes
     indices or parameter names, as knet.grad does. Finite differences see through
     knet.getval, so a function that stops a gradient on purpose fails this check.
+
+    Examples
+    --------
+    >>> def loss(w, x):
+    ...     return np.sum(np.tanh(x @ w[0] + w[1]) ** 2)
+    >>> rng = np.random.default_rng(0)
+    >>> w = [rng.standard_normal((3, 2)), rng.standard_normal(2)]
+    >>> knet.gradcheck(loss, w, rng.standard_normal((5, 3)))
+    True
+    >>> @knet.primitive(x="dy * 2")          # a wrong rule: d/dx x**3 is not 2
+    ... def cube(x):
+    ...     return x ** 3
+    >>> def h(x):
+    ...     return np.sum(cube(x))
+    >>> knet.gradcheck(h, np.ones(3), verbose=0)
+    False
     """
     rng = np.random.default_rng(seed)
     args = [_float64(a) for a in args]

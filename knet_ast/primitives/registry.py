@@ -141,16 +141,26 @@ class Rule:
 def defgrad(fn, signature=None, namespace=None, sequences=(), **templates):
     """Register the gradient of `fn`, one template per differentiable parameter.
 
-    Example::
-
-        knet.defgrad(np.sinh, x="dy * np.cosh(x)")
-
     A template is an expression in the parameters, `y` (the output) and `dy`
     (its incoming gradient); it is inlined into the generated source. The
     signature is `fn`'s own unless given as text ("x, axis=None"). Other names
     a template uses (your helper functions) are found in `namespace`, which
     defaults to fn's module (or the caller's, for a builtin). `sequences` names
     the parameters that take a list or tuple of values (their gradient is a list).
+
+    Examples
+    --------
+    >>> @knet.primitive
+    ... def scale(x, a):
+    ...     return a * x
+    >>> _ = knet.defgrad(scale, x="dy * a", a="unbroadcast(dy * x, a)")
+    >>> def f(x, a):
+    ...     return np.sum(scale(x, a))
+    >>> dx, da = knet.grad(f, wrt=(0, 1))(np.array([1.0, 2.0]), 3.0)
+    >>> dx, float(da)
+    (array([3., 3.]), 3.0)
+
+    `unbroadcast(g, a)` sums `g` back to the shape of `a` (here a scalar).
     """
     if signature is None:
         signature = inspect.signature(fn)
@@ -162,7 +172,18 @@ def defgrad(fn, signature=None, namespace=None, sequences=(), **templates):
 
 
 def defmethod(name, signature, namespace=None, **templates):
-    """Gradient of the array method `name`; the receiver is the parameter `self`."""
+    """Gradient of the array method `name`; the receiver is the parameter `self`.
+
+    The rule applies to `x.name(...)` wherever `x` is an array.
+
+    Examples
+    --------
+    >>> knet.defmethod("copy", "self, order='C'", self="dy")   # knet_ast's own rule for x.copy()
+    >>> def f(x):
+    ...     return np.sum(x.copy() ** 2)
+    >>> knet.grad(f)(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
     RULES[("method", name)] = Rule(("method", name), signature, templates, namespace)
     changed()
 
@@ -181,7 +202,16 @@ def method_like(name, fn):
 
 
 def defattr(name, **templates):
-    """Gradient of the array attribute `name` (e.g. `T`); the receiver is `self`."""
+    """Gradient of the array attribute `name` (e.g. `T`); the receiver is `self`.
+
+    Examples
+    --------
+    >>> knet.defattr("real", self="dy")     # knet_ast's own rule: x.real of a real array is x
+    >>> def f(x):
+    ...     return np.sum(x.real * 2)
+    >>> knet.grad(f)(np.ones(2))
+    array([2., 2.])
+    """
     RULES[("attr", name)] = Rule(("attr", name), "self", templates)
     changed()
 
@@ -195,7 +225,20 @@ def elementwise(*fns):
 
 
 def nondiff(*fns):
-    """Declare functions whose outputs carry no gradient (argmax, shape, len, ...)."""
+    """Declare functions whose outputs carry no gradient (argmax, shape, len, ...).
+
+    Returns the function (or the functions), so it works as a decorator.
+
+    Examples
+    --------
+    >>> @knet.nondiff
+    ... def pick(x):
+    ...     return int(np.argmax(x))
+    >>> def f(x):
+    ...     return x[pick(x)] ** 2
+    >>> knet.grad(f)(np.array([1.0, 3.0, 2.0]))
+    array([0., 6., 0.])
+    """
     NONDIFF.update(fns)
     changed()
     return fns[0] if len(fns) == 1 else fns

@@ -124,14 +124,28 @@ def parse_function(func):
             "an expression nested too deeply for the parser", filename, code.co_firstlineno,
             source.splitlines()[0], "Split the long expression into several assignments.",
             func.__name__) from None
+    except SyntaxError:
+        raise _stale(func, filename) from None
     node = module.body[0]
-    if not isinstance(node, gast.FunctionDef):
+    if isinstance(node, gast.AsyncFunctionDef) and node.name == code.co_name:
         raise UnsupportedSyntaxError(
-            f"{type(node).__name__} cannot be differentiated", *_location(func),
+            "AsyncFunctionDef cannot be differentiated", *_location(func),
             hint="Pass a function defined with `def`.")
+    nparams = code.co_argcount + code.co_kwonlyargcount
+    if not isinstance(node, gast.FunctionDef) or node.name != code.co_name \
+            or param_names(node)[:nparams] != list(code.co_varnames[:nparams]):
+        raise _stale(func, filename)
     node.decorator_list = []
     return ParsedFunction(func, node, filename, func.__code__.co_firstlineno,
                           source.splitlines())
+
+
+def _stale(func, filename):
+    """The file no longer holds the function Python compiled: it was edited since."""
+    return SourceUnavailableError(
+        f"the source of {func.__qualname__} in {filename} is not the code Python is running: "
+        "the file was edited after it was imported. Reload the module (or restart Python) "
+        "so that knet_ast differentiates the function you are running.")
 
 
 LAMBDA_NAME = "lambda_fn"  # what generated code calls a lambda

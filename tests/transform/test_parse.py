@@ -1,5 +1,7 @@
 """Reading source and resolving names (knet_ast/transform/parse.py)."""
 import functools
+import importlib
+import sys
 
 import gast
 import numpy as np
@@ -65,6 +67,22 @@ def test_two_lambdas_on_one_line_with_the_same_parameters_are_a_clear_error():
     _first, second = (lambda x: np.sum(x)), (lambda x: np.sum(x * x))
     with pytest.raises(UnsupportedSyntaxError, match="lambda"):
         knet.grad(second)(np.ones(2))
+
+
+@pytest.mark.parametrize("edited", [
+    "import numpy as np\n# one more line\n\ndef g(a):\n    return a\n\ndef f(x, y):\n    return np.sum(x * y)\n",
+    "import numpy as np\n\ndef f(x, z):\n    return np.sum(x * z)\n",    # same line, other parameters
+    "import numpy as np\n\n\n    return 1\n",                                 # a fragment
+])
+def test_a_file_edited_after_import_is_refused(edited, tmp_path, monkeypatch):
+    path = tmp_path / "edited_module.py"
+    path.write_text("import numpy as np\n\ndef f(x, y):\n    return np.sum(x * y)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("edited_module")
+    monkeypatch.delitem(sys.modules, "edited_module")
+    path.write_text(edited)
+    with pytest.raises(SourceUnavailableError, match="edited after it was imported"):
+        knet.grad(module.f)
 
 
 def test_sourceless_functions_are_clear_errors():
