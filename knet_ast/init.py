@@ -35,7 +35,19 @@ def fans(shape):
 
 def xavier_uniform(*dims, gain=1.0, dtype=np.float64):
     """Uniform on [-s, s], s = gain sqrt(6 / (fan_in + fan_out)) (Glorot and Bengio, 2010;
-    Knet's `xavier`)."""
+    Knet's `xavier`).
+
+    Examples
+    --------
+    >>> knet.seed(0)
+    >>> w = knet.xavier_uniform(3, 2)
+    >>> w.shape, w.dtype
+    ((3, 2), dtype('float64'))
+    >>> bool(np.all(np.abs(w) <= np.sqrt(6 / (3 + 2))))
+    True
+    >>> knet.xavier is knet.xavier_uniform
+    True
+    """
     shape = _dims(dims)
     fan_in, fan_out = fans(shape)
     s = gain * math.sqrt(6 / max(fan_in + fan_out, 1))
@@ -46,7 +58,17 @@ xavier = xavier_uniform
 
 
 def xavier_normal(*dims, gain=1.0, dtype=np.float64):
-    """Normal with mean 0 and std gain sqrt(2 / (fan_in + fan_out))."""
+    """Normal with mean 0 and std gain sqrt(2 / (fan_in + fan_out)).
+
+    Examples
+    --------
+    >>> knet.seed(0)
+    >>> w = knet.xavier_normal(200, 200, dtype=np.float32)
+    >>> w.shape, w.dtype
+    ((200, 200), dtype('float32'))
+    >>> round(float(w.std()), 3), round(float(np.sqrt(2 / (200 + 200))), 3)
+    (0.071, 0.071)
+    """
     shape = _dims(dims)
     fan_in, fan_out = fans(shape)
     std = gain * math.sqrt(2 / max(fan_in + fan_out, 1))
@@ -54,7 +76,16 @@ def xavier_normal(*dims, gain=1.0, dtype=np.float64):
 
 
 def gaussian(*dims, mean=0.0, std=0.01, dtype=np.float64):
-    """Normal with the given mean and std (Knet's defaults: 0 and 0.01)."""
+    """Normal with the given mean and std (Knet's defaults: 0 and 0.01).
+
+    Examples
+    --------
+    >>> knet.seed(0)
+    >>> w = knet.gaussian(10000, mean=1.0, std=0.1)
+    >>> w.shape, round(float(w.mean()), 2), round(float(w.std()), 2)
+    ((10000,), 1.0, 0.1)
+    >>> w = knet.param(3, 4, init=knet.gaussian)   # as an initializer for param
+    """
     shape = _dims(dims)
     return (mean + std * generator().standard_normal(shape)).astype(dtype, copy=False)
 
@@ -63,7 +94,19 @@ def bilinear(factor_h, factor_w, channels_in, channels_out, dtype=np.float64):
     """A deconv4 kernel that upsamples each channel `factor` times by bilinear interpolation
     (Long et al., 2015; Knet's `bilinear`): shape (channels, channels, k, k) with
     k = 2 factor - factor % 2, channel i feeding channel i only. Use it as
-    `deconv4(w, x, stride=factor, padding=factor // 2)`: (H, W) becomes (factor H, factor W)."""
+    `deconv4(w, x, stride=factor, padding=factor // 2)`: (H, W) becomes (factor H, factor W).
+
+    Examples
+    --------
+    >>> w = knet.bilinear(2, 2, 1, 1)
+    >>> w.shape
+    (1, 1, 4, 4)
+    >>> print(w[0, 0, 0])
+    [0.0625 0.1875 0.1875 0.0625]
+    >>> x = np.ones((1, 1, 3, 3))    # (N, C, H, W)
+    >>> knet.deconv4(w, x, stride=2, padding=1).shape
+    (1, 1, 6, 6)
+    """
     if factor_h != factor_w or channels_in != channels_out:
         raise ValueError(f"bilinear needs equal factors and as many input as output channels, "
                          f"got {factor_h}x{factor_w} and {channels_in} -> {channels_out}")
@@ -80,14 +123,34 @@ def param(*dims, init=xavier, atype=None):
     """A new parameter array of shape dims: `init(*dims)` converted by `atype` (default
     float32 NumPy; a dtype, a knet.ArrayType such as ArrayType(gpu=True), or a callable).
     `param(array)` converts an existing array. Knet's `param`, without the Param wrapper:
-    knet_ast differentiates plain arrays."""
+    knet_ast differentiates plain arrays.
+
+    Examples
+    --------
+    >>> knet.seed(0)
+    >>> w = knet.param(3, 2)
+    >>> w.shape, w.dtype
+    ((3, 2), dtype('float32'))
+    >>> knet.param(2, 2, init=knet.gaussian, atype=np.float64).dtype
+    dtype('float64')
+    >>> knet.param(np.arange(3))    # converts an existing array
+    array([0., 1., 2.], dtype=float32)
+    """
     if len(dims) == 1 and is_array(dims[0]):
         return _floating(converter(atype)(dims[0]))
     return _floating(converter(atype)(init(*_dims(dims))))
 
 
 def param0(*dims, atype=None):
-    """A new parameter array of zeros (biases)."""
+    """A new parameter array of zeros (biases).
+
+    Examples
+    --------
+    >>> knet.param0(3)
+    array([0., 0., 0.], dtype=float32)
+    >>> knet.param0(1, 2, atype=np.float64)
+    array([[0., 0.]])
+    """
     return _floating(converter(atype)(np.zeros(_dims(dims))))
 
 

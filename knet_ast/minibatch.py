@@ -62,7 +62,22 @@ def minibatch(x, *args, shuffle=False, partial=False, xtype=None, ytype=None):
     shuffle: a new order each epoch (from knet.seed's generator). partial: keep the last,
     smaller batch (otherwise dropped). xtype / ytype: convert each batch (a dtype, a
     knet.ArrayType such as ArrayType(gpu=True), or a callable like cupy.asarray).
-    Iterate as often as you like; `knet.epochs(data, n)` chains n epochs."""
+    Iterate as often as you like; `knet.epochs(data, n)` chains n epochs.
+
+    Examples
+    --------
+    >>> x, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    >>> data = knet.minibatch(x, y, 2)
+    >>> data
+    <minibatch: 2 batches of 2 from 5 instances>
+    >>> [yb.tolist() for xb, yb in data]         # the fifth instance is dropped
+    [[0, 1], [2, 3]]
+    >>> [yb.tolist() for xb, yb in knet.minibatch(x, y, 2, partial=True)]
+    [[0, 1], [2, 3], [4]]
+    >>> xb, yb = next(iter(knet.minibatch(x, y, 2, shuffle=True, xtype=np.float32)))
+    >>> xb.shape, xb.dtype, yb.dtype
+    ((2, 2), dtype('float32'), dtype('int64'))
+    """
     if len(args) == 1:
         y, (batchsize,) = None, args
     elif len(args) == 2:
@@ -74,7 +89,16 @@ def minibatch(x, *args, shuffle=False, partial=False, xtype=None, ytype=None):
 
 class epochs:
     """The batches of n passes over data (Knet's `repeat(data, n)`), with a length
-    when data has one, so that progress bars know their total."""
+    when data has one, so that progress bars know their total.
+
+    Examples
+    --------
+    >>> data = knet.minibatch(np.arange(6.0), 3)
+    >>> len(knet.epochs(data, 4))
+    8
+    >>> [batch.tolist() for batch in knet.epochs(data, 2)]
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    """
 
     def __init__(self, data, n):
         if iter(data) is data:

@@ -25,27 +25,83 @@ _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
 def relu(x):
-    """max(x, 0), elementwise."""
+    """max(x, 0), elementwise.
+
+    Examples
+    --------
+    >>> x = np.array([-1.0, 0.0, 2.0])
+    >>> knet.relu(x)
+    array([0., 0., 2.])
+    >>> def total(x):
+    ...     return np.sum(knet.relu(x))
+    >>> knet.grad(total)(x)                  # 1 where x > 0, else 0 (also at 0)
+    array([0., 0., 1.])
+    """
     return np.maximum(x, 0)
 
 
 def sigm(x):
-    """The logistic sigmoid 1 / (1 + exp(-x)), computed stably through tanh."""
+    """The logistic sigmoid 1 / (1 + exp(-x)), computed stably through tanh.
+
+    Examples
+    --------
+    >>> x = np.array([-np.log(3), 0.0, np.log(3), 1000.0])
+    >>> knet.sigm(x)                         # 1 / (1 + 3) = 0.25, 1 / (1 + 1/3) = 0.75
+    array([0.25, 0.5 , 0.75, 1.  ])
+    >>> def total(x):
+    ...     return np.sum(knet.sigm(x))
+    >>> knet.grad(total)(x)                  # sigm(x) (1 - sigm(x))
+    array([0.1875, 0.25  , 0.1875, 0.    ])
+    """
     return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
 def elu(x, alpha=1.0):
-    """x for x > 0, alpha (exp(x) - 1) otherwise."""
+    """x for x > 0, alpha (exp(x) - 1) otherwise.
+
+    Examples
+    --------
+    >>> x = np.array([-100.0, -1.0, 0.0, 2.0])
+    >>> knet.elu(x)                          # exp(-1) - 1 = -0.6321; -alpha for large negative x
+    array([-1.    , -0.6321,  0.    ,  2.    ])
+    >>> knet.elu(x, alpha=2.0)
+    array([-2.    , -1.2642,  0.    ,  2.    ])
+    >>> def total(x):
+    ...     return np.sum(knet.elu(x))
+    >>> knet.grad(total)(x)                  # 1 for x > 0, alpha exp(x) otherwise
+    array([0.    , 0.3679, 1.    , 1.    ])
+    """
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
 
 def selu(x):
-    """Scaled ELU with the self-normalising constants of Klambauer et al. (2017)."""
+    """Scaled ELU with the self-normalising constants of Klambauer et al. (2017).
+
+    Examples
+    --------
+    >>> knet.selu(np.array([-100.0, 0.0, 1.0]))    # scale * alpha = 1.7581 below, scale = 1.0507 above
+    array([-1.7581,  0.    ,  1.0507])
+    >>> z = np.random.default_rng(0).standard_normal(100_000)
+    >>> y = knet.selu(z)                     # a standard normal input keeps mean 0 and variance 1
+    >>> bool(abs(y.mean()) < 0.01), bool(abs(y.var() - 1) < 0.01)
+    (True, True)
+    """
     return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
 
 
 def softplus(x):
-    """log(1 + exp(x)), without overflow."""
+    """log(1 + exp(x)), without overflow.
+
+    Examples
+    --------
+    >>> x = np.array([-1000.0, 0.0, 1000.0])
+    >>> knet.softplus(x)                     # log 2 = 0.6931 at 0; no overflow at 1000
+    array([   0.    ,    0.6931, 1000.    ])
+    >>> def total(x):
+    ...     return np.sum(knet.softplus(x))
+    >>> knet.grad(total)(x)                  # the derivative is sigm(x)
+    array([0. , 0.5, 1. ])
+    """
     return np.logaddexp(x, 0)
 
 
@@ -60,7 +116,20 @@ elementwise(relu, sigm, elu, selu, softplus)
 
 
 def logsumexp(x, axis=-1):
-    """log(sum(exp(x), axis)) without overflow; keeps the reduced axis."""
+    """log(sum(exp(x), axis)) without overflow; keeps the reduced axis.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0, np.log(3)], [1000.0, 1000.0]])
+    >>> knet.logsumexp(x)                    # log(1 + 3) = 1.3863; 1000 + log 2
+    array([[   1.3863],
+           [1000.6931]])
+    >>> def total(x):
+    ...     return np.sum(knet.logsumexp(x))
+    >>> knet.grad(total)(x)                  # the derivative is softmax(x)
+    array([[0.25, 0.75],
+           [0.5 , 0.5 ]])
+    """
     m = getval(_finite_max(x, axis))  # its gradient cancels exactly
     return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
 
@@ -76,7 +145,18 @@ defgrad(logsumexp, x="dy * np.exp(x - y)")  # one fused pass instead of differen
 
 
 def logp(x, axis=-1):
-    """Log-probabilities: x normalised so that exp(x) sums to 1 along `axis` (log-softmax)."""
+    """Log-probabilities: x normalised so that exp(x) sums to 1 along `axis` (log-softmax).
+
+    Examples
+    --------
+    >>> x = np.array([0.0, np.log(3)])
+    >>> knet.logp(x)                         # log(1/4) and log(3/4)
+    array([-1.3863, -0.2877])
+    >>> np.exp(knet.logp(x + 1000))          # shifting the scores changes nothing
+    array([0.25, 0.75])
+    >>> knet.logsoftmax is knet.logp
+    True
+    """
     return x - logsumexp(x, axis=axis)
 
 
@@ -84,7 +164,20 @@ logsoftmax = logp
 
 
 def softmax(x, axis=-1):
-    """Probabilities along `axis`."""
+    """Probabilities along `axis`.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0, np.log(3)], [1.0, 1.0]])
+    >>> knet.softmax(x)                      # exp(x) / sum(exp(x)) along the last axis
+    array([[0.25, 0.75],
+           [0.5 , 0.5 ]])
+    >>> def second(x):
+    ...     return knet.softmax(x)[0, 1]
+    >>> knet.grad(second)(x)                 # p1 ([0, 1] - p) in row 0
+    array([[-0.1875,  0.1875],
+           [ 0.    ,  0.    ]])
+    """
     return np.exp(logp(x, axis=axis))
 
 
@@ -97,6 +190,18 @@ def nll(scores, labels, axis=-1, average=True):
     With average=False returns (total, count), as Knet does. `nll(model, data)`
     averages over the (x, labels) minibatches of `data`, scoring each with model(x); it
     reports a number and carries no gradient (inside one it raises).
+
+    Examples
+    --------
+    >>> scores = np.array([[0.0, np.log(3)], [0.0, np.log(3)]])   # probabilities [0.25, 0.75]
+    >>> labels = np.array([1, 0])
+    >>> round(float(knet.nll(scores, labels)), 4)                  # (-log 0.75 - log 0.25) / 2
+    0.837
+    >>> def loss(scores):
+    ...     return knet.nll(scores, labels)
+    >>> knet.grad(loss)(scores)                                    # (softmax - onehot) / 2
+    array([[ 0.125, -0.125],
+           [-0.375,  0.375]])
     """
     if callable(scores):
         return _over_batches(nll, scores, labels, axis, average)
@@ -148,7 +253,20 @@ defgrad(nll_total, scores="nll_dscores(dy, scores, labels, axis)")
 @nondiff
 def accuracy(scores, labels, axis=-1, average=True):
     """Fraction of instances whose highest score is the correct label; with average=False,
-    (correct, count). `accuracy(model, data)` averages over minibatches as nll does."""
+    (correct, count). `accuracy(model, data)` averages over minibatches as nll does.
+
+    Examples
+    --------
+    >>> scores = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+    >>> labels = np.array([1, 0, 0])                 # the last instance is wrong
+    >>> round(knet.accuracy(scores, labels), 4)
+    0.6667
+    >>> knet.accuracy(scores, labels, average=False)
+    (2.0, 3)
+    >>> data = [(scores[:2], labels[:2]), (scores[2:], labels[2:])]   # two minibatches
+    >>> round(knet.accuracy(lambda x: x, data), 4)   # the model here returns its input as scores
+    0.6667
+    """
     if callable(scores):
         return _over_batches(accuracy, scores, labels, axis, average)
     matrix = _classes_last(scores, axis)
@@ -159,13 +277,39 @@ def accuracy(scores, labels, axis=-1, average=True):
 
 def bce(scores, labels, average=True):
     """Binary cross-entropy of labels in {0, 1} under logits `scores` (Knet's bce):
-    -[labels log sigm(scores) + (1 - labels) log(1 - sigm(scores))], averaged."""
+    -[labels log sigm(scores) + (1 - labels) log(1 - sigm(scores))], averaged.
+
+    Examples
+    --------
+    >>> scores = np.array([0.0, np.log(3), np.log(3)])   # sigm(scores) = [0.5, 0.75, 0.75]
+    >>> labels = np.array([1, 1, 0])
+    >>> round(float(knet.bce(scores, labels)), 4)        # (-log 0.5 - log 0.75 - log 0.25) / 3
+    0.789
+    >>> def loss(scores):
+    ...     return knet.bce(scores, labels)
+    >>> knet.grad(loss)(scores)                          # (sigm(scores) - labels) / 3
+    array([-0.1667, -0.0833,  0.25  ])
+    """
     losses = softplus(scores) - _like(labels, scores) * scores
     return _mean_or_pair(losses, average)
 
 
 def logistic(scores, labels, average=True):
-    """Logistic loss of labels in {-1, 1}: log(1 + exp(-labels scores)), averaged."""
+    """Logistic loss of labels in {-1, 1}: log(1 + exp(-labels scores)), averaged.
+
+    Examples
+    --------
+    >>> scores = np.array([0.0, np.log(3), np.log(3)])
+    >>> labels = np.array([1, 1, -1])
+    >>> round(float(knet.logistic(scores, labels)), 4)   # (log 2 + log(4/3) + log 4) / 3
+    0.789
+    >>> bool(np.isclose(knet.logistic(scores, labels), knet.bce(scores, (labels + 1) // 2)))
+    True
+    >>> def loss(scores):
+    ...     return knet.logistic(scores, labels)
+    >>> knet.grad(loss)(scores)                          # -labels sigm(-labels scores) / 3
+    array([-0.1667, -0.0833,  0.25  ])
+    """
     return _mean_or_pair(softplus(-_like(labels, scores) * scores), average)
 
 
@@ -210,7 +354,21 @@ def _over_batches(metric, model, data, axis, average):
 def dropout(x, p, seed=None, drop=None):
     """x with each entry zeroed with probability p and the rest scaled by 1 / (1 - p)
     (inverted dropout, Knet's). Active while training (inside knet.grad) unless `drop`
-    says otherwise; `seed` makes the mask reproducible."""
+    says otherwise; `seed` makes the mask reproducible.
+
+    Examples
+    --------
+    >>> x = np.ones(8)
+    >>> knet.dropout(x, 0.5)                          # outside knet.grad: inactive, x unchanged
+    array([1., 1., 1., 1., 1., 1., 1., 1.])
+    >>> np.unique(knet.dropout(x, 0.5, seed=1, drop=True))   # kept entries scaled by 1 / (1 - 0.5)
+    array([0., 2.])
+    >>> def loss(x):
+    ...     return np.sum(knet.dropout(x, 0.5, seed=1))
+    >>> dx = knet.grad(loss)(x)                       # active inside knet.grad: the gradient is the mask
+    >>> bool(np.array_equal(dx, knet.dropout(x, 0.5, seed=1, drop=True)))
+    True
+    """
     return x * dropout_mask(x, p, seed, drop)
 
 

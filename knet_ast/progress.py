@@ -9,7 +9,20 @@ class progress:
     floating-point numbers (losses), the bar shows the latest one; `show(value)` sets
     it from inside a loop over batches. The number is read at most every `every`
     seconds (reading a GPU number waits for the GPU). Other tqdm options (desc, total,
-    leave, file, disable, ...) pass through."""
+    leave, file, disable, ...) pass through.
+
+    Examples
+    --------
+    The bar goes to stderr; the loop sees the items unchanged:
+
+    >>> bar = knet.progress(range(3), desc="batches")
+    >>> len(bar)
+    3
+    >>> for i in bar:
+    ...     bar.show(1.0 / (i + 1))         # the loss shown next to the bar
+    >>> list(knet.progress([0.5, 0.25, 0.125], leave=False))   # losses show themselves
+    [0.5, 0.25, 0.125]
+    """
 
     def __init__(self, iterable, every=0.2, **options):
         if options.get("total") is None:

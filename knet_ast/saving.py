@@ -20,7 +20,18 @@ _STRUCTURE = "__structure__"
 
 def save(path, w):
     """Write the parameter structure w (arrays, NumPy or CuPy, in any nesting of
-    list / tuple / dict, plus numbers, strings and None) to `path` as .npz."""
+    list / tuple / dict, plus numbers, strings and None) to `path` as .npz.
+
+    Examples
+    --------
+    >>> w = {"W": knet.param(3, 2), "b": knet.param0(2), "layers": [2, "relu"]}
+    >>> knet.save("model.npz", w)
+    >>> w2 = knet.load("model.npz")
+    >>> w2["W"].shape, w2["b"].dtype, w2["layers"]
+    ((3, 2), dtype('float32'), [2, 'relu'])
+    >>> bool(np.array_equal(w2["W"], w["W"]))
+    True
+    """
     arrays = []
     structure = json.dumps(_encode(w, arrays))
     entries = {f"a{i}": a for i, a in enumerate(arrays)}
@@ -36,7 +47,17 @@ def load(path, atype=None):
     """Read a structure written by save. Arrays come back as NumPy arrays with their saved
     dtypes. With `atype` a dtype or a knet.ArrayType, floating-point arrays take its
     dtype and the others keep theirs (all go to the GPU if it says gpu=True); a callable
-    atype is applied to every array."""
+    atype is applied to every array.
+
+    Examples
+    --------
+    >>> knet.save("weights.npz", (np.ones(2, np.float32), np.arange(3), None))
+    >>> knet.load("weights.npz")
+    (array([1., 1.], dtype=float32), array([0, 1, 2]), None)
+    >>> w, counts, _ = knet.load("weights.npz", atype=np.float64)   # floats only
+    >>> w.dtype, counts.dtype
+    (dtype('float64'), dtype('int64'))
+    """
     convert = (lambda a: a) if atype is None else _floating_only(converter(atype))
     if not zipfile.is_zipfile(path):
         raise ValueError(f"{path} is not an .npz file written by knet.save")

@@ -16,7 +16,24 @@ def train(f, w, data, optimizer=Adam, progress=False, **options):
     of a single array) and pass it again to carry the optimizer state (momentum,
     Adam's moments) from one call to the next. progress=True (or a description
     string) shows a progress bar with the loss.
-    `knet.train(loss, w, knet.epochs(dtrn, 10), knet.Adam, lr=1e-3)` trains 10 epochs."""
+    `knet.train(loss, w, knet.epochs(dtrn, 10), knet.Adam, lr=1e-3)` trains 10 epochs.
+
+    Examples
+    --------
+    Linear regression, y = x @ [[2], [-1]], 20 epochs of 4 batches:
+
+    >>> def loss(w, x, y):
+    ...     return np.mean((x @ w - y) ** 2)
+    >>> x = np.random.default_rng(0).standard_normal((32, 2))
+    >>> y = x @ np.array([[2.0], [-1.0]])
+    >>> w = np.zeros((2, 1))
+    >>> losses = knet.train(loss, w, knet.epochs(knet.minibatch(x, y, 8), 20), knet.SGD, lr=0.1)
+    >>> len(losses), bool(losses[-1] < losses[0])
+    (80, True)
+    >>> print(w.round(2))
+    [[ 2.]
+     [-1.]]
+    """
     if not isinstance(w, (list, tuple, dict)) and not is_array(w):
         raise TypeError(f"train updates w in place, so it must be an array or a list / tuple / "
                         f"dict of them, got a {type(w).__name__}; put a number in a list")

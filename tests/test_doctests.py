@@ -6,11 +6,13 @@ use `np` (NumPy) and `knet` (knet_ast) without importing them, as docs/api.md sa
 import doctest
 import importlib
 import pkgutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import knet_ast as knet
+from knet_ast import apidoc
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(knet.__path__, "knet_ast.")
                  if not m.name.endswith("__main__"))
@@ -49,3 +51,15 @@ def test_docstring_examples(module, tmp_path, monkeypatch):
         np.random.set_state(state)
     failed, attempted = runner.summarize(verbose=False)
     assert failed == 0, f"{failed} of {attempted} examples in {module} failed (output above)"
+
+
+def test_api_reference_lists_every_public_name():
+    listed = {name for _, names in apidoc.SECTIONS for name in names}
+    assert set(knet.__all__) - listed == {"data", "tanh"}        # tanh is np.tanh
+    assert set(apidoc.DATA) == set(knet.data.__all__)
+
+
+def test_api_reference_is_current():
+    page = Path(__file__).resolve().parents[1] / "docs" / "api.md"
+    assert page.read_text() == apidoc.markdown(), (
+        "docs/api.md is out of date: run `python -m knet_ast.apidoc > docs/api.md`")

@@ -23,7 +23,18 @@ def _sklearn_datasets():
 
 
 def split(n, test_fraction, seed=0):
-    """(train, test) index arrays: a fixed shuffle of range(n), test_fraction of it for test."""
+    """(train, test) index arrays: a fixed shuffle of range(n), test_fraction of it for test.
+
+    Examples
+    --------
+    >>> trn, tst = knet.data.split(10, 0.3)
+    >>> len(trn), len(tst)
+    (7, 3)
+    >>> sorted(np.concatenate([trn, tst]).tolist()) == list(range(10))
+    True
+    >>> bool(np.array_equal(knet.data.split(10, 0.3)[1], tst))    # the same split every time
+    True
+    """
     if not 0 <= test_fraction <= 1:
         raise ValueError(f"split: test_fraction must be in [0, 1], got {test_fraction!r}")
     order = np.random.default_rng(seed).permutation(n)
@@ -33,7 +44,16 @@ def split(n, test_fraction, seed=0):
 
 def digits(dtype=np.float32, test_fraction=0.2):
     """(xtrn, ytrn, xtst, ytst) from scikit-learn's 1797 handwritten digits (UCI): images
-    (N, 1, 8, 8) scaled to [0, 1], labels 0..9 (int64); a fixed 80/20 split."""
+    (N, 1, 8, 8) scaled to [0, 1], labels 0..9 (int64); a fixed 80/20 split.
+
+    Examples
+    --------
+    >>> xtrn, ytrn, xtst, ytst = knet.data.digits()
+    >>> xtrn.shape, ytrn.shape, xtst.shape, ytst.shape
+    ((1438, 1, 8, 8), (1438,), (359, 1, 8, 8), (359,))
+    >>> xtrn.dtype, ytrn.dtype, float(xtrn.max()), sorted(set(ytrn.tolist())) == list(range(10))
+    (dtype('float32'), dtype('int64'), 1.0, True)
+    """
     bunch = _sklearn_datasets().load_digits()
     x = (bunch.images[:, None] / 16).astype(dtype)
     y = bunch.target.astype(np.int64)
@@ -44,14 +64,33 @@ def digits(dtype=np.float32, test_fraction=0.2):
 def diabetes(dtype=np.float32):
     """(x, y) from scikit-learn's diabetes data (Efron et al., 2004): x (442, 10) standardised
     columns, y (442, 1) disease progression after one year. A regression set the size of
-    Boston housing, for when housing() cannot be downloaded."""
+    Boston housing, for when housing() cannot be downloaded.
+
+    Examples
+    --------
+    >>> x, y = knet.data.diabetes()
+    >>> x.shape, y.shape, x.dtype
+    ((442, 10), (442, 1), dtype('float32'))
+    >>> bool(np.allclose(x.mean(axis=0), 0, atol=1e-5) and np.allclose(x.std(axis=0), 1, atol=1e-5))
+    True
+    """
     bunch = _sklearn_datasets().load_diabetes()
     return standardize(bunch.data).astype(dtype), bunch.target[:, None].astype(dtype)
 
 
 def stdlib_text(chars=1_000_000):
     """About `chars` characters of Python source: the standard library's top-level modules
-    in name order (their text, and so the result, depends on the Python version)."""
+    in name order (their text, and so the result, depends on the Python version).
+
+    Examples
+    --------
+    >>> text = knet.data.stdlib_text(1000)
+    >>> len(text), type(text).__name__
+    (1000, 'str')
+    >>> ids, vocab = knet.data.char_ids(text)    # ready for a character model
+    >>> ids.shape
+    (1000,)
+    """
     if chars <= 0:
         return ""
     root = Path(sysconfig.get_paths()["stdlib"])

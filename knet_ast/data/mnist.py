@@ -22,7 +22,19 @@ _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0
 
 
 def read_idx(path):
-    """The array in an IDX file (the format MNIST ships in), gzipped or not."""
+    """The array in an IDX file (the format MNIST ships in), gzipped or not.
+
+    Examples
+    --------
+    A 2x3 array of unsigned bytes: magic (0, 0, type 0x08, 2 dimensions), sizes, data:
+
+    >>> import struct
+    >>> with open("tiny-idx2-ubyte", "wb") as file:
+    ...     _ = file.write(bytes([0, 0, 0x08, 2]) + struct.pack(">2I", 2, 3) + bytes(range(6)))
+    >>> knet.data.read_idx("tiny-idx2-ubyte")
+    array([[0, 1, 2],
+           [3, 4, 5]], dtype=uint8)
+    """
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rb") as file:
         data = file.read()
@@ -42,7 +54,16 @@ def read_idx(path):
 
 def mnist(dtype=np.float32):
     """(xtrn, ytrn, xtst, ytst): images (N, 1, 28, 28) scaled to [0, 1], labels 0..9
-    (int64). Downloaded on first use into knet_ast.data.cache_dir()."""
+    (int64). Downloaded on first use into knet_ast.data.cache_dir().
+
+    Examples
+    --------
+    >>> xtrn, ytrn, xtst, ytst = knet.data.mnist()  # doctest: +SKIP
+    >>> xtrn.shape, ytrn.shape, xtst.shape, ytst.shape  # doctest: +SKIP
+    ((60000, 1, 28, 28), (60000,), (10000, 1, 28, 28), (10000,))
+    >>> xtrn.dtype, ytrn.dtype  # doctest: +SKIP
+    (dtype('float32'), dtype('int64'))
+    """
     def load(name):
         return read_idx(fetch(Remote(name, tuple(m + name for m in _MIRRORS), FILES[name])))
 

@@ -21,19 +21,52 @@ TIMEOUT = 60  # seconds without data before a download is abandoned
 
 
 class DownloadError(OSError):
-    """A dataset file could not be downloaded, or its checksum is wrong."""
+    """A dataset file could not be downloaded, or its checksum is wrong.
+
+    Examples
+    --------
+    An OSError, so `except OSError` catches it too. A cached file with the wrong sha256:
+
+    >>> issubclass(knet.data.DownloadError, OSError)
+    True
+    >>> _ = (knet.data.cache_dir() / "notes.txt").write_text("not the expected file")
+    >>> remote = knet.data.Remote("notes.txt", ("https://example.com/notes.txt",), "0" * 64)
+    >>> try:
+    ...     knet.data.fetch(remote)
+    ... except knet.data.DownloadError as error:
+    ...     print(error)
+    /.../notes.txt does not have the expected sha256 000...000 (truncated or a different version?). ...
+    """
 
 
 @dataclasses.dataclass(frozen=True)
 class Remote:
-    """A file to fetch: its name in the cache, the URLs to try in order, its sha256."""
+    """A file to fetch: its name in the cache, the URLs to try in order, its sha256.
+
+    Examples
+    --------
+    >>> remote = knet.data.Remote("notes.txt", ("https://example.com/notes.txt",))
+    >>> remote.name, remote.urls, remote.sha256
+    ('notes.txt', ('https://example.com/notes.txt',), None)
+    >>> _ = (knet.data.cache_dir() / "notes.txt").write_text("hello")   # placed by hand
+    >>> knet.data.fetch(remote).read_text()             # found in the cache: no download
+    'hello'
+    """
     name: str
     urls: tuple
     sha256: str = None
 
 
 def cache_dir():
-    """The directory datasets are cached in (created if missing)."""
+    """The directory datasets are cached in (created if missing).
+
+    Examples
+    --------
+    >>> import os
+    >>> path = knet.data.cache_dir()
+    >>> str(path) == os.environ["KNET_DATA"], path.is_dir()
+    (True, True)
+    """
     root = os.environ.get("KNET_DATA")
     if not root:
         root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "knet_ast"
@@ -58,7 +91,19 @@ def sha256sum(path):
 
 
 def fetch(remote):
-    """The local path of `remote`, downloading it into the cache on first use."""
+    """The local path of `remote`, downloading it into the cache on first use.
+
+    Examples
+    --------
+    A file already in the cache is checked against the sha256 and not downloaded again:
+
+    >>> import hashlib
+    >>> _ = (knet.data.cache_dir() / "hello.txt").write_bytes(b"hello")
+    >>> sha = hashlib.sha256(b"hello").hexdigest()
+    >>> path = knet.data.fetch(knet.data.Remote("hello.txt", ("https://example.com/hello.txt",), sha))
+    >>> path.parent == knet.data.cache_dir(), path.read_bytes()
+    (True, b'hello')
+    """
     path = cache_dir() / remote.name
     if path.exists():
         if remote.sha256 and sha256sum(path) != remote.sha256:
@@ -102,7 +147,17 @@ def _download(url, path, sha256):
 def download(url, sha256=None, name=None):
     """Fetch any URL into the cache (checked against sha256 when given) and return its path.
     The cached file is named after the URL's last part and a hash of the whole URL, so
-    two URLs never share a file; `name` chooses the name instead."""
+    two URLs never share a file; `name` chooses the name instead.
+
+    Examples
+    --------
+    >>> url = "https://example.com/data/hello.txt"
+    >>> knet.data.download(url).name  # doctest: +SKIP
+    'a4310cc2aa-hello.txt'
+    >>> _ = (knet.data.cache_dir() / "hello.txt").write_text("hello")
+    >>> knet.data.download(url, name="hello.txt").read_text()   # cached: no download
+    'hello'
+    """
     if name is None:
         tag = hashlib.sha256(url.encode()).hexdigest()[:10]
         name = f"{tag}-{url.rstrip('/').rsplit('/', 1)[-1] or 'download'}"

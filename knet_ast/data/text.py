@@ -14,14 +14,28 @@ TINY_SHAKESPEARE = Remote(
 
 
 def shakespeare():
-    """About 1.1 million characters of Shakespeare's plays (Karpathy's tiny Shakespeare)."""
+    """About 1.1 million characters of Shakespeare's plays (Karpathy's tiny Shakespeare).
+
+    Examples
+    --------
+    >>> text = knet.data.shakespeare()  # doctest: +SKIP
+    >>> len(text), text[:14]  # doctest: +SKIP
+    (1115394, 'First Citizen:')
+    """
     return fetch(TINY_SHAKESPEARE).read_text(encoding="utf-8")
 
 
 def gutenberg(book=100, sha256=None):
     """The text of Project Gutenberg book `book` (100: the complete works of Shakespeare,
     the corpus of Knet's character model), without the licence header and footer.
-    Gutenberg revises its files, so no checksum is pinned; pass sha256 to check one."""
+    Gutenberg revises its files, so no checksum is pinned; pass sha256 to check one.
+
+    Examples
+    --------
+    >>> text = knet.data.gutenberg(100)  # doctest: +SKIP
+    >>> "*** START OF" in text, "HAMLET" in text  # doctest: +SKIP
+    (False, True)
+    """
     url = f"https://www.gutenberg.org/cache/epub/{book}/pg{book}.txt"
     text = fetch(Remote(f"pg{book}.txt", (url,), sha256)).read_text(encoding="utf-8-sig")
     return strip_gutenberg(text)
@@ -29,7 +43,17 @@ def gutenberg(book=100, sha256=None):
 
 def strip_gutenberg(text):
     """The book between Project Gutenberg's '*** START OF ...' and '*** END OF ...' lines
-    (the whole text when they are missing)."""
+    (the whole text when they are missing).
+
+    Examples
+    --------
+    >>> raw = ("The Project Gutenberg eBook\\n*** START OF THE PROJECT GUTENBERG EBOOK HAMLET ***\\n"
+    ...        "To be, or not to be\\n*** END OF THE PROJECT GUTENBERG EBOOK HAMLET ***\\nLicence")
+    >>> knet.data.strip_gutenberg(raw)
+    'To be, or not to be'
+    >>> knet.data.strip_gutenberg("no markers")
+    'no markers'
+    """
     start = _START.search(text)
     begin = 0
     if start:
@@ -45,7 +69,18 @@ _END = re.compile(r"\*\*\* ?END OF")
 
 def char_ids(text, vocab=None):
     """(ids, vocab): the characters of text as integers (int64) indexing vocab, a string of
-    the distinct characters in sorted order unless given."""
+    the distinct characters in sorted order unless given.
+
+    Examples
+    --------
+    >>> ids, vocab = knet.data.char_ids("hello")
+    >>> ids, vocab
+    (array([1, 0, 2, 2, 3]), 'ehlo')
+    >>> "".join(vocab[i] for i in ids)
+    'hello'
+    >>> knet.data.char_ids("oh", vocab)[0]      # the same ids for new text
+    array([3, 1])
+    """
     if vocab is None:
         vocab = "".join(sorted(set(text)))
     elif len(set(vocab)) != len(vocab):
@@ -61,7 +96,25 @@ def sequence_batches(ids, batchsize, seqlength):
     """Truncated-BPTT batches of a token stream: the stream is cut into `batchsize` rows read
     in parallel, and each batch is (x, y) with x (seqlength, batchsize) tokens, time first
     as rnnforw takes them, and y the next token of each. Consecutive batches continue each
-    row, so an RNN's final state can seed the next batch. A list: iterate it every epoch."""
+    row, so an RNN's final state can seed the next batch. A list: iterate it every epoch.
+
+    Examples
+    --------
+    13 tokens make 2 rows of 6 (0..5 and 6..11), read 3 steps at a time:
+
+    >>> batches = knet.data.sequence_batches(np.arange(13), batchsize=2, seqlength=3)
+    >>> len(batches)
+    2
+    >>> x, y = batches[0]
+    >>> x.shape                 # (seqlength, batchsize): time first
+    (3, 2)
+    >>> print(x.T)              # transposed: one row per line
+    [[0 1 2]
+     [6 7 8]]
+    >>> print(y.T)              # the next token of each
+    [[1 2 3]
+     [7 8 9]]
+    """
     for name, value in (("batchsize", batchsize), ("seqlength", seqlength)):
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
             raise ValueError(f"sequence_batches: {name} must be a positive integer, got {value!r}")

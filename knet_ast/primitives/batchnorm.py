@@ -27,13 +27,39 @@ class BNMoments:
 
 
 def bnmoments(momentum=0.1, mean=None, var=None):
-    """Running moments for batchnorm; mean and var start at 0 and 1 when first used."""
+    """Running moments for batchnorm; mean and var start at 0 and 1 when first used.
+
+    Examples
+    --------
+    >>> m = knet.bnmoments(momentum=0.1)
+    >>> m
+    bnmoments(momentum=0.1, shape=None)
+    >>> x = np.full((4, 3, 2, 2), 5.0)      # every channel has mean 5 and variance 0
+    >>> y = knet.batchnorm(x, m, training=True)
+    >>> m.mean.shape                        # one per channel, shaped to broadcast over x
+    (1, 3, 1, 1)
+    >>> m.mean.ravel(), m.var.ravel()       # 0.9 * 0 + 0.1 * 5 and 0.9 * 1 + 0.1 * 0
+    (array([0.5, 0.5, 0.5]), array([0.9, 0.9, 0.9]))
+    """
     return BNMoments(momentum, mean, var)
 
 
 def bnparams(channels, dtype=np.float64):
     """Batchnorm's learned parameters for `channels` channels: C scales (ones), then C shifts
-    (zeros), in one vector."""
+    (zeros), in one vector.
+
+    Examples
+    --------
+    >>> p = knet.bnparams(2)
+    >>> p                                   # scales, then shifts
+    array([1., 1., 0., 0.])
+    >>> p[2:] = 5.0                         # shift both channels by 5
+    >>> knet.batchnorm(np.array([[1.0, 10.0], [3.0, 30.0]]), None, p)
+    array([[4., 4.],
+           [6., 6.]])
+    >>> knet.bnparams(2, np.float32).dtype
+    dtype('float32')
+    """
     return np.concatenate([np.ones(channels, dtype), np.zeros(channels, dtype)])
 
 
@@ -84,6 +110,19 @@ def batchnorm(x, moments=None, params=None, training=None, eps=1e-5):
     without moments) the batch's statistics are used and `moments` (from bnmoments) is
     updated in place with the batch mean and unbiased variance; otherwise the running
     moments are used.
+
+    Examples
+    --------
+    >>> x, m = np.array([[1.0, 10.0], [3.0, 30.0]]), knet.bnmoments()   # 2 instances, 2 channels
+    >>> knet.batchnorm(x, m, training=True)         # each channel to mean 0, variance 1
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    >>> m.mean, m.var                               # 0.9 * (0, 1) + 0.1 * ([2, 20], unbiased [2, 200])
+    (array([[0.2, 2. ]]), array([[ 1.1, 20.9]]))
+    >>> def loss(p, x):
+    ...     return np.sum(knet.batchnorm(x, m, p) * np.array([1.0, 2.0]))
+    >>> knet.grad(loss)(knet.bnparams(2), x)        # scales: sum(dy * xhat) = 0; shifts: sum(dy)
+    array([0., 0., 2., 4.])
     """
     _, shape = _layout(x)
     xhat, inv_std, batch = _normalise(x, moments, training, eps)

@@ -116,6 +116,18 @@ def conv4(w, x, padding=0, stride=1, dilation=1, mode=0):
     Output (N, O, Ho, Wo), Ho = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1.
     padding, stride and dilation are ints or (height, width) pairs. mode=0 flips
     the kernel (convolution), mode=1 does not (cross-correlation).
+
+    Examples
+    --------
+    >>> x, w = np.arange(9.0).reshape(1, 1, 3, 3), np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> knet.conv4(w, x, mode=1).ravel()    # cross-correlation: 0*1 + 1*2 + 3*3 + 4*4 = 27, ...
+    array([27., 37., 57., 67.])
+    >>> knet.conv4(w, x).ravel()            # mode=0 flips the kernel: 0*4 + 1*3 + 3*2 + 4*1 = 13, ...
+    array([13., 23., 43., 53.])
+    >>> def loss(w, x):
+    ...     return np.sum(knet.conv4(w, x, padding=1) ** 2)
+    >>> knet.grad(loss)(w, x).shape
+    (1, 1, 2, 2)
     """
     _check_conv(w, x)
     if w.shape[1] != x.shape[1]:
@@ -145,7 +157,21 @@ def deconv4(w, x, padding=0, stride=1, dilation=1, mode=0):
     """Transposed convolution (Knet's deconv4): the gradient of conv4 with respect to its input,
     used as a layer. x (N, Cx, H, W), w (Cx, Cy, kh, kw); output (N, Cy, Ho, Wo) with
     Ho = (H - 1) stride - 2 padding + dilation (kh - 1) + 1, so that conv4 with the same
-    options maps it back to (N, Cx, H, W)."""
+    options maps it back to (N, Cx, H, W).
+
+    Examples
+    --------
+    >>> x, w = np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2))
+    >>> y = knet.deconv4(w, x)              # each pixel spread over a 2x2 patch; overlaps add up
+    >>> y[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> knet.conv4(w, y).shape              # conv4 with the same options maps back to x's shape
+    (1, 1, 2, 2)
+    >>> knet.deconv4(np.ones((1, 3, 2, 2)), x, stride=2).shape   # w is (Cx, Cy, kh, kw)
+    (1, 3, 4, 4)
+    """
     _check_conv(w, x)
     if w.shape[0] != x.shape[1]:
         raise ValueError(f"deconv4: w has {w.shape[0]} input channels (its first axis), "
@@ -169,6 +195,19 @@ def pool(x, window=2, padding=0, stride=None, mode=0):
     mode 0: max (padding never wins); 1: average, padded zeros included;
     2: average over the entries inside the input. stride defaults to window.
     Output Ho = (H + 2 padding - window) // stride + 1.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> knet.pool(x)[0, 0]                  # the largest entry of each 2x2 patch
+    array([[ 5.,  7.],
+           [13., 15.]])
+    >>> knet.pool(x, mode=1).ravel()        # the mean of each patch: (0 + 1 + 4 + 5) / 4 = 2.5, ...
+    array([ 2.5,  4.5, 10.5, 12.5])
+    >>> def total(x):
+    ...     return np.sum(knet.pool(x))
+    >>> np.flatnonzero(knet.grad(total)(x))  # the gradient goes to each patch's maximum
+    array([ 5,  7, 13, 15])
     """
     if np.ndim(x) != 4:
         raise ValueError(f"pool takes a 4-d array (N, C, H, W), got shape {np.shape(x)}")
@@ -216,7 +255,21 @@ def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
 def unpool(x, window=2, padding=0, stride=None):
     """The reverse of average pooling (Knet's unpool): each entry copied over its window, so
     that pool(unpool(x), mode=1) == x when stride == window. Output
-    (H - 1) stride + window - 2 padding."""
+    (H - 1) stride + window - 2 padding.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 2.0]]]])        # (1, 1, 1, 2)
+    >>> knet.unpool(x)[0, 0]                # each entry copied over a 2x2 window
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.]])
+    >>> bool(np.array_equal(knet.pool(knet.unpool(x), mode=1), x))
+    True
+    >>> def total(x):
+    ...     return np.sum(knet.unpool(x))
+    >>> knet.grad(total)(x)                 # each entry was copied 4 times
+    array([[[[4., 4.]]]])
+    """
     if np.ndim(x) != 4:
         raise ValueError(f"unpool takes a 4-d array (N, C, H, W), got shape {np.shape(x)}")
     return _unpool_geometry(x, window, padding, stride).spread(x, x)
@@ -234,7 +287,18 @@ def _unpool_geometry(x, window, padding, stride):
 
 
 def mat(x):
-    """x as a matrix (N, everything else): instances first (Knet's mat)."""
+    """x as a matrix (N, everything else): instances first (Knet's mat).
+
+    Examples
+    --------
+    >>> x = np.ones((2, 3, 4, 4))           # e.g. 2 images of 3 channels after a convolution
+    >>> knet.mat(x).shape
+    (2, 48)
+    >>> def loss(w, x):
+    ...     return np.sum(knet.mat(x) @ w)
+    >>> knet.grad(loss, wrt=1)(np.ones((48, 10)), x).shape   # the gradient takes x's shape again
+    (2, 3, 4, 4)
+    """
     return x.reshape(x.shape[0], -1)
 
 

@@ -95,6 +95,19 @@ def rnninit(input_size, hidden_size, rnn_type="lstm", num_layers=1, bidirectiona
 
     Matrices are Xavier-uniform per gate, biases zero. rnn_type is 'lstm', 'gru', 'tanh'
     or 'relu'. Read one gate's weights with rnnparam; run it with rnnforw.
+
+    Examples
+    --------
+    >>> spec, w = knet.rnninit(3, 4, seed=0)         # LSTM: 4 gates of 4 units on 3 inputs
+    >>> spec
+    RNN(3, 4, rnn_type='lstm', num_layers=1, bidirectional=False)
+    >>> w.shape, w.dtype                            # 4 * 4 * (3 inputs + 4 recurrent + 2 biases)
+    ((144,), dtype('float32'))
+    >>> spec2, w2 = knet.rnninit(3, 4, rnn_type="gru", num_layers=2, bidirectional=True)
+    >>> w2.shape                                    # 2 * 12 * (3 + 4 + 2) + 2 * 12 * (8 + 4 + 2)
+    (552,)
+    >>> bool(np.array_equal(w, knet.rnninit(3, 4, seed=0)[1]))
+    True
     """
     spec = RNN(input_size, hidden_size, rnn_type, num_layers, bidirectional)
     rng = np.random.default_rng(seed)
@@ -113,6 +126,19 @@ def rnnparam(spec, w, layer, id, par=0):
 
     layer = layer index * directions + direction; id < gates picks an input matrix (X, H),
     id >= gates the recurrent matrix (H, H) of gate id - gates.
+
+    Examples
+    --------
+    >>> spec, w = knet.rnninit(3, 4, seed=0)         # LSTM gates: i, f, g, o
+    >>> knet.rnnparam(spec, w, 0, 1).shape          # id 1: the forget gate's input matrix (id 5: recurrent)
+    (3, 4)
+    >>> knet.rnnparam(spec, w, 0, 1, par=1)[:] = 1  # a view: this sets the forget gate's bias in w
+    >>> int(np.sum(w == 1))
+    4
+    >>> def loss(w):
+    ...     return np.sum(knet.rnnparam(spec, w, 0, 1) ** 2)
+    >>> int(np.count_nonzero(knet.grad(loss)(w)))   # the gradient reaches only those 3 * 4 weights
+    12
     """
     start, stop, rows, first, last = spec.param_range(layer, id, par)
     block = w[start:stop].reshape(rows, -1)[:, first:last]
@@ -215,6 +241,18 @@ def rnnforw(spec, w, x, hx=None, cx=None):
     (cx only for LSTMs). Returns (y, hy, cy): the last layer's outputs (T, B, directions * H),
     forward direction first; the final hidden state of every layer and direction; the final
     cell states (None unless LSTM). The backward direction runs from t = T - 1 to 0.
+
+    Examples
+    --------
+    >>> spec, w = knet.rnninit(3, 4, seed=0)
+    >>> x = np.ones((5, 2, 3), np.float32)          # 5 time steps, batch of 2, 3 inputs
+    >>> y, hy, cy = knet.rnnforw(spec, w, x)
+    >>> y.shape, hy.shape, cy.shape
+    ((5, 2, 4), (1, 2, 4), (1, 2, 4))
+    >>> def loss(w, x):
+    ...     return np.sum(knet.rnnforw(spec, w, x)[0])
+    >>> knet.grad(loss)(w, x).shape
+    (144,)
     """
     if np.ndim(x) != 3 or x.shape[2] != spec.input_size:
         raise ValueError(f"rnnforw: x must be (time, batch, {spec.input_size}), got {np.shape(x)}")

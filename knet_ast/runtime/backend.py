@@ -12,7 +12,20 @@ except Exception:  # ImportError, or a CUDA runtime that fails to load
 
 
 def array_module(x):
-    """numpy or cupy, whichever `x` belongs to."""
+    """numpy or cupy, whichever `x` belongs to.
+
+    Examples
+    --------
+    Code written with `xp` runs on NumPy and CuPy arrays alike:
+
+    >>> def norm(x):
+    ...     xp = knet.array_module(x)
+    ...     return xp.sqrt((x * x).sum())
+    >>> knet.array_module(np.ones(2)) is np
+    True
+    >>> float(norm(np.array([3.0, 4.0])))
+    5.0
+    """
     if cupy is not None and isinstance(x, cupy.ndarray):
         return cupy
     return np
@@ -23,7 +36,19 @@ def is_array(x):
 
 
 def gpu():
-    """True if CuPy is installed and a GPU is usable."""
+    """True if CuPy is installed and a GPU is usable.
+
+    Examples
+    --------
+    The usual way to put parameters on the GPU when there is one:
+
+    >>> atype = knet.ArrayType(np.float32, gpu=knet.gpu())
+    >>> w = knet.param(2, 3, atype=atype)
+    >>> w.shape, w.dtype
+    ((2, 3), dtype('float32'))
+    >>> isinstance(knet.gpu(), bool)
+    True
+    """
     if cupy is None:
         return False
     try:
@@ -35,7 +60,18 @@ def gpu():
 class ArrayType:
     """Where and in what precision arrays live (Knet's `atype`: Array{Float32},
     KnetArray{Float32}). Calling it converts: `ArrayType(np.float32, gpu=True)(x)` is x
-    as a float32 CuPy array (x itself when it already is one)."""
+    as a float32 CuPy array (x itself when it already is one).
+
+    Examples
+    --------
+    >>> at = knet.ArrayType(np.float64)
+    >>> at
+    ArrayType(float64)
+    >>> at([1, 2, 3])
+    array([1., 2., 3.])
+    >>> knet.param(2, 3, atype=at).dtype
+    dtype('float64')
+    """
 
     def __init__(self, dtype=np.float32, gpu=False):
         if gpu and cupy is None:
@@ -80,5 +116,14 @@ def converter(atype):
 
 
 def to_host(x):
-    """x as a NumPy array (copied from the GPU if it is a CuPy array)."""
+    """x as a NumPy array (copied from the GPU if it is a CuPy array).
+
+    Examples
+    --------
+    >>> a = np.ones(2)
+    >>> knet.to_host(a) is a          # a NumPy array is returned as is
+    True
+    >>> knet.to_host([1.5, 2.5])
+    array([1.5, 2.5])
+    """
     return x.get() if cupy is not None and isinstance(x, cupy.ndarray) else np.asarray(x)

@@ -12,7 +12,21 @@ _state = threading.local()
 
 
 def training():
-    """True inside a call of a gradient made by knet.grad / knet.gradloss."""
+    """True inside a call of a gradient made by knet.grad / knet.gradloss.
+
+    Examples
+    --------
+    >>> knet.training()
+    False
+    >>> def loss(w):
+    ...     scale = 2.0 if knet.training() else 1.0   # as dropout: different while training
+    ...     return scale * np.sum(w * w)
+    >>> float(loss(np.ones(2)))
+    2.0
+    >>> g, value = knet.gradloss(loss)(np.ones(2))
+    >>> float(value), g
+    (4.0, array([4., 4.]))
+    """
     return getattr(_state, "depth", 0) > 0
 
 

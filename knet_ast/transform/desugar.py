@@ -18,8 +18,11 @@ class Desugar(gast.NodeTransformer):
         self.parsed = parsed
         self.namer = parsed.namer
         self.shared = set()  # names whose value another name (or a container) also refers to
+        self.assigned = set()  # names the function binds (a list it did not bind is not its own)
 
     def visit_FunctionDef(self, node):
+        self.assigned = {n.id for n in gast.walk(node)
+                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         body = node.body
         if body and _is_docstring(body[0]):
             body = body[1:]
@@ -48,7 +51,8 @@ class Desugar(gast.NodeTransformer):
                 call.func.attr in ("append", "extend") and isinstance(call.func.value, gast.Name) \
                 and len(call.args) == 1 and not call.keywords:
             name = call.func.value.id
-            if name not in self.shared and name not in param_names(self.parsed.node):
+            if name in self.assigned and name not in self.shared \
+                    and name not in param_names(self.parsed.node):
                 arg = call.args[0]
                 added = gast.List(elts=[arg], ctx=gast.Load()) if call.func.attr == "append" \
                     else gast.Call(func=load("list"), args=[arg], keywords=[])

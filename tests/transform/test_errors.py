@@ -345,6 +345,14 @@ def calls_append(w):
     return np.sum(w[-1])
 
 
+LOG = []
+
+
+def appends_to_a_global_list(x):
+    LOG.append(x * 3.0)  # error
+    return np.sum(x)
+
+
 def writes_attribute(x, config):
     config.scale = np.sum(x)  # error
     return np.sum(x) * config.scale
@@ -379,6 +387,7 @@ MUTATION_CASES = [
     (writes_other_into_array, (np.ones(3), np.zeros(3))),
     (calls_append, ([np.ones(2)],)),
     (writes_attribute, (np.ones(3), Config())),
+    (appends_to_a_global_list, (np.ones(3),)),
     (writes_in_loop_branch, (np.ones(3),)),
     (calls_helper_that_writes, (np.ones(3),)),
 ]
@@ -673,3 +682,14 @@ def augassign_on_shared_list(w):
 def test_augmented_assignment_on_a_shared_list_is_refused():
     with pytest.raises(InputMutationError, match=re.escape("`xs += ...`")):
         knet.grad(augassign_on_shared_list)(np.ones(3))
+
+
+def test_appending_a_constant_to_a_global_list_is_a_side_effect_kept():
+    log = []
+
+    def loss(x):
+        log.append(len(x))          # not the function's own list: a plain call, run as written
+        return np.sum(x * x)
+
+    grad = knet.grad(loss)
+    assert np.allclose(grad(np.ones(3)), 2.0) and log == [3]
