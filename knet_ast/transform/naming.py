@@ -23,9 +23,14 @@ _OP_WORDS = {
 }
 
 
+# Never shadow len, list, range, ...; `_` is not one of them (an interactive session's
+# display hook binds `builtins._` to the last value shown), nor are the dunders.
+BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
+
+
 class Namer:
     def __init__(self, taken=()):
-        self.taken = set(taken) | set(dir(builtins))  # never shadow len, list, range, ...
+        self.taken = set(taken) | BUILTINS
 
     def fresh(self, base):
         base = _identifier(base)
