@@ -1,6 +1,7 @@
 """Knet's five tutorial models, written with the operators and the training toolkit
 (examples/), train at tiny sizes on embedded data and their loss falls."""
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,3 +58,11 @@ def test_the_two_lstms_compute_the_same_loss():
     fused_scores, _ = charlm.predict(w, x, charlm.initial_state(spec, 4, 2, atype), spec)
     loop_scores, _ = charlm.predict(loop, x, charlm.initial_state(None, 4, 2, atype), None)
     np.testing.assert_allclose(loop_scores, fused_scores, rtol=1e-10)
+
+
+def test_quickstart_runs_offline_and_learns():
+    """`make demo`'s script: it asserts its own result (test accuracy above 0.9)."""
+    script = Path(__file__).resolve().parents[2] / "examples" / "quickstart.py"
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "def grad_f(x):" in run.stdout and "test accuracy" in run.stdout
