@@ -37,7 +37,8 @@ def loss(w, x, labels):
 knet.seed(1)
 xtrn, ytrn, xtst, ytst = knet.data.digits()          # 1437 + 360 handwritten digits, 8x8
 w = [knet.param(64, 64), knet.param0(64), knet.param(64, 10), knet.param0(10)]
-print(f"Checking the MLP's gradient against finite differences: {knet.gradcheck(loss, w, xtrn[:20], ytrn[:20])}")
+checked = knet.gradcheck(loss, w, xtrn[:20], ytrn[:20])
+print(f"The MLP's gradient agrees with finite differences: {checked}")
 print("The generated gradient of the MLP's loss starts with:\n")
 print("\n".join(knet.grad(loss).source.splitlines()[:8]), "\n    ...\n")
 
