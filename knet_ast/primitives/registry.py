@@ -28,6 +28,7 @@ _CHANGES = [0]  # bumped by every registration, so gradients built before it are
 ELEMENTWISE = set()  # outputs have the broadcast shape of the array arguments
 REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "prod", "var", "std"}  # by name
 CONCAT = ("sequence", "+")  # the key of `list + list` (concatenation)
+SEQUENCE_OUTPUTS = {CONCAT}  # rules whose output may be a list: its gradient accumulates item by item
 POW_CONSTANT = ("power", "**")  # the key of `a ** c` with c a nonzero number written in the source
 NONDIFF_ATTRS = {"shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags", "imag"}
 NONDIFF_METHODS = {"argmax", "argmin", "argsort", "argpartition", "nonzero", "searchsorted", "round",

@@ -7,6 +7,7 @@ from ..errors import KnetError
 from ..runtime.accumulate import unbroadcast, unreduce, zeros_if_none, zeros_like_grad
 from ..runtime.backend import array_module, is_array
 from ..runtime.iteration import as_sequence, dict_from, make_closure
+from . import registry
 from .registry import defattr, defgrad, defmethod, method_like, nondiff
 
 
@@ -183,7 +184,9 @@ defgrad(np.asarray, "a, dtype=None, order=None", a="array_grad(dy, a, y)", names
 defgrad(sum, "iterable, start=0", iterable="sum_items_grad(dy, iterable)", start="unbroadcast(dy, start)",
         namespace=_ASSEMBLY, sequences=["iterable"])
 
-defgrad(as_sequence, "x", x="dy")  # the iterable of a `for` loop: the very object, or its keys
+# the iterable of a `for` loop: the very object (a list, a tuple, an array's rows), or a dict's keys
+defgrad(as_sequence, "x", x="dy", sequences=["x"])
+registry.SEQUENCE_OUTPUTS.add(as_sequence)
 
 
 # --- joining and splitting ---

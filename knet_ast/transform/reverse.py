@@ -510,7 +510,7 @@ def _array_valued(parsed):
             container_like.add(target)
         elif op.kind == "rule" and op.rule.sequences:
             container_like.update(_name_of(op.bound[p]) for p in op.rule.sequences)
-            if op.rule.key == registry.CONCAT:
+            if op.rule.key in registry.SEQUENCE_OUTPUTS:
                 container_like.add(target)
     return {target for _, target, op in activity.assigns
             if op.kind == "rule" and target not in container_like} | \

@@ -925,3 +925,48 @@ def rnn_loss(w, xs, y):
     for t in range(xs.shape[0]):
         h = np.tanh(xs[t] @ w['Wx'] + h @ w['Wh'] + w['b'])
     return np.mean((h @ w['Wy'] - y) ** 2)
+
+
+# --- one sequence argument iterated by two loops: both loops' gradients add up ---
+
+
+def two_loops_over_list(ws, x):
+    for w in ws:
+        x = np.tanh(x @ w)
+    reg = 0.0
+    for w in ws:
+        reg = reg + np.sum(w * w)
+    return np.sum(x) + reg
+
+
+def loop_and_comprehension_over_list(ws, x):
+    for w in ws:
+        x = np.tanh(x @ w)
+    return np.sum(x) + sum(np.sum(w ** 2) for w in ws)
+
+
+def three_passes_over_tuple(ws):
+    total = 0.0
+    for w in ws:
+        total = total + np.sum(np.sin(w))
+    for i, w in enumerate(ws):
+        total = total + i * np.sum(w * w)
+    return total + sum([np.sum(w) for w in reversed(ws)])
+
+
+def two_loops_over_dict(params):
+    s = 0.0
+    for key in params:
+        s = s + np.sum(params[key] ** 2)
+    for value in params.values():
+        s = s + np.sum(np.cos(value))
+    return s
+
+
+def two_loops_over_rows(x):
+    s = 0.0
+    for row in x:
+        s = s + np.sum(row ** 3)
+    for row in x:
+        s = s + np.max(row)
+    return s

@@ -25,6 +25,12 @@ def squares(n, size=3, scale=0.6):
 
 
 CASES = [
+    # --- one sequence iterated twice ---
+    case(cc.two_loops_over_list, squares(2, 2), normal(2), wrt=(0, 1)),
+    case(cc.loop_and_comprehension_over_list, squares(3), normal(3)),
+    case(cc.three_passes_over_tuple, tree((normal(2), normal(3), normal(2, 2)))),
+    case(cc.two_loops_over_dict, tree({"a": normal(3), "b": normal(2, 2)})),
+    case(cc.two_loops_over_rows, normal(4, 3)),
     case(cc.closure_recursive, normal(3), normal(3), wrt=(0, 1)),
     case(cc.lambda_to_helper, normal(3)),
     case(cc.lambda_to_helper_reads_argument, normal(3, 2), normal(4, 3), wrt=(0, 1)),
