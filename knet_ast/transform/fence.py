@@ -27,9 +27,11 @@ REJECTED = {
                 "Enter the context (np.errstate, a file, a lock) outside the function you "
                 "differentiate and call the function inside it."),
     gast.Global: ("`global` declarations cannot be differentiated",
-                  "Pass the value as an argument and return what you would have assigned."),
+                  "Pass the value as an argument; keep state that changes outside the "
+                  "differentiated function (knet.gradloss returns the loss with the gradient)."),
     gast.Nonlocal: ("`nonlocal` declarations cannot be differentiated",
-                    "Pass the value as an argument and return the new value."),
+                    "Pass the value as an argument; keep state that changes outside the "
+                    "differentiated function."),
     gast.ClassDef: ("class definitions inside a differentiated function cannot be differentiated",
                     "Define the class at module level."),
     gast.Delete: ("`del` cannot be differentiated",

@@ -115,7 +115,7 @@ def parse_function(func):
             f"cannot read the source of {getattr(func, '__qualname__', func)!r} ({exc}); "
             "knet_ast differentiates Python functions defined in a file (or a notebook cell). "
             "For a compiled or builtin function, register a rule with knet.defgrad, "
-            "or mark it knet.nondiff.") from None
+            "or mark it knet.nondiff. See docs/constructs.md.") from None
     source = textwrap.dedent(source)
     try:
         module = gast.parse(source)
@@ -129,8 +129,8 @@ def parse_function(func):
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef) and node.name == code.co_name:
         raise UnsupportedSyntaxError(
-            "AsyncFunctionDef cannot be differentiated", *_location(func),
-            hint="Pass a function defined with `def`.")
+            f"`async def {node.name}` cannot be differentiated", *_location(func),
+            hint="async code cannot be differentiated; write a plain (synchronous) function.")
     nparams = code.co_argcount + code.co_kwonlyargcount
     if not isinstance(node, gast.FunctionDef) or node.name != code.co_name \
             or param_names(node)[:nparams] != list(code.co_varnames[:nparams]):
@@ -145,7 +145,7 @@ def _stale(func, filename):
     return SourceUnavailableError(
         f"the source of {func.__qualname__} in {filename} is not the code Python is running: "
         "the file was edited after it was imported. Reload the module (or restart Python) "
-        "so that knet_ast differentiates the function you are running.")
+        "so that knet_ast differentiates the function you are running. See docs/constructs.md.")
 
 
 LAMBDA_NAME = "lambda_fn"  # what generated code calls a lambda
