@@ -241,12 +241,20 @@ class Activity:
             "`y = np.sort(x)`).")
 
     def _no_rule(self, stmt, op):
+        if op.describe in _ITERATORS:
+            hint = (f"{op.describe.split('.')[1]}(...) is differentiated only as the iterable of a "
+                    "`for` loop (also nested: `for i, (w, b) in enumerate(zip(ws, bs))`); loop over it "
+                    "directly, or build the list with a comprehension.")
+        else:
+            hint = ("Register a rule with knet.defgrad(fn, x='dy * ...'), mark the function "
+                    "knet.nondiff(fn) if it has no derivative, or write it as a Python function "
+                    "that knet_ast can transform (see docs/extending.md).")
         return self.parsed.error(
-            NoRuleError, stmt,
-            f"no gradient rule for {op.describe}, and its result carries a gradient",
-            "Register a rule with knet.defgrad(fn, x='dy * ...'), mark the function "
-            "knet.nondiff(fn) if it has no derivative, or write it as a Python function "
-            "that knet_ast can transform (see docs/extending.md).")
+            NoRuleError, stmt, f"no gradient rule for {op.describe}, and its result carries a gradient",
+            hint)
+
+
+_ITERATORS = {f"builtins.{name}" for name in ("zip", "enumerate", "reversed", "map", "filter", "iter")}
 
 
 def activity(parsed, wrt_names):

@@ -185,29 +185,42 @@ class Desugar(gast.NodeTransformer):
         anything but a range."""
         iterable, target = node.iter, node.target
         kind = _iteration_kind(iterable, self.parsed)
-        call_args = iterable.args if kind in ("zip", "enumerate", "reversed") else []
         if kind == "enumerate" and isinstance(target, (gast.Tuple, gast.List)) and \
                 len(target.elts) == 2 and isinstance(target.elts[0], gast.Name) and \
-                len(call_args) == 1:  # `for i, x in enumerate(xs)`: i is the loop index itself
-            seq, index = self._sequence(call_args[0], node, before), target.elts[0].id
-            return _range(_len(seq)), index, (target.elts[1], _item(seq, index))
+                len(iterable.args) == 1:  # `for i, x in enumerate(xs)`: i is the loop index itself
+            index = target.elts[0].id
+            stop, value = self._element(iterable.args[0], index, node, before)
+            return _range(stop), index, (target.elts[1], value)
         index = self.namer.fresh("index")
-        if kind == "zip":
-            seqs = [self._sequence(a, node, before) for a in call_args]
-            stop = _len(seqs[0]) if len(seqs) == 1 else _call_builtin("min", *map(_len, seqs))
-            value = gast.Tuple(elts=[_item(q, index) for q in seqs], ctx=gast.Load())
-            return _range(stop), index, (target, value)
-        if kind == "enumerate":  # enumerate(xs, start)
-            seq = self._sequence(call_args[0], node, before)
-            count = gast.BinOp(left=load(index), op=gast.Add(), right=call_args[1]) \
-                if len(call_args) > 1 else load(index)
-            value = gast.Tuple(elts=[count, _item(seq, index)], ctx=gast.Load())
-            return _range(_len(seq)), index, (target, value)
-        if kind == "reversed":
-            seq = self._sequence(call_args[0], node, before)
+        if kind == "reversed" and _iteration_kind(iterable.args[0], self.parsed) == "other":
+            seq = self._sequence(iterable.args[0], node, before)  # a plain sequence: count down
             last = gast.BinOp(left=_len(seq), op=gast.Sub(), right=gast.Constant(value=1, kind=None))
             minus_one = gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=1, kind=None))
-            return _range(last, minus_one, minus_one), index, (target, _item(seq, index))
+            return _range(last, minus_one, minus_one), index, (target, _item(seq, load(index)))
+        stop, value = self._element(iterable, index, node, before)
+        return _range(stop), index, (target, value)
+
+    def _element(self, iterable, index, node, before):
+        """(the number of items, the item at `index`) of an iterable: a sequence, or zip /
+        enumerate / reversed of iterables (nested: `enumerate(zip(ws, bs))`), or a dict view."""
+        kind = _iteration_kind(iterable, self.parsed)
+        if kind == "zip":
+            parts = [self._element(a, index, node, before) for a in iterable.args]
+            stop = parts[0][0] if len(parts) == 1 else _call_builtin("min", *(n for n, _ in parts))
+            return stop, gast.Tuple(elts=[v for _, v in parts], ctx=gast.Load())
+        if kind == "enumerate":  # enumerate(xs) or enumerate(xs, start)
+            stop, value = self._element(iterable.args[0], index, node, before)
+            count = gast.BinOp(left=load(index), op=gast.Add(), right=iterable.args[1]) \
+                if len(iterable.args) > 1 else load(index)
+            return stop, gast.Tuple(elts=[count, value], ctx=gast.Load())
+        if kind == "reversed":
+            if _iteration_kind(iterable.args[0], self.parsed) != "other":
+                raise self.parsed.error(UnsupportedSyntaxError, iterable, "reversed() of zip, enumerate "
+                                        "or a dict view cannot be differentiated",
+                                        "Reverse the sequences inside: zip(reversed(xs), reversed(ys)).")
+            seq = self._sequence(iterable.args[0], node, before)
+            last = gast.BinOp(left=_len(seq), op=gast.Sub(), right=gast.Constant(value=1, kind=None))
+            return _len(seq), _item(seq, gast.BinOp(left=last, op=gast.Sub(), right=load(index)))
         if kind in ("items", "values", "keys"):
             mapping = iterable.func.value
             if not isinstance(mapping, gast.Name):
@@ -216,14 +229,12 @@ class Desugar(gast.NodeTransformer):
                                  node))
                 mapping = load(tmp)
             seq = self._sequence(mapping, node, before, hint=f"{mapping.id}_keys")
-            key = _item(seq, index)
-            entry = gast.Subscript(value=load(mapping.id), slice=_item(seq, index), ctx=gast.Load())
-            value = {"keys": key, "values": entry,
-                     "items": gast.Tuple(elts=[key, entry], ctx=gast.Load())}[kind]
-        else:
-            seq = self._sequence(iterable, node, before)
-            value = _item(seq, index)
-        return _range(_len(seq)), index, (target, value)
+            key = _item(seq, load(index))
+            entry = gast.Subscript(value=load(mapping.id), slice=_item(seq, load(index)), ctx=gast.Load())
+            return _len(seq), {"keys": key, "values": entry,
+                               "items": gast.Tuple(elts=[key, entry], ctx=gast.Load())}[kind]
+        seq = self._sequence(iterable, node, before)
+        return _len(seq), _item(seq, load(index))
 
     def _sequence(self, expr, node, before, hint=None):
         """A new name for `as_sequence(expr)`, assigned before the loop."""
@@ -295,7 +306,7 @@ def _iteration_kind(iterable, parsed):
 
 
 def _item(seq, index):
-    return gast.Subscript(value=load(seq), slice=load(index), ctx=gast.Load())
+    return gast.Subscript(value=load(seq), slice=index, ctx=gast.Load())
 
 
 def _len(seq):

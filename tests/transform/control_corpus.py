@@ -970,3 +970,33 @@ def two_loops_over_rows(x):
     for row in x:
         s = s + np.max(row)
     return s
+
+
+# --- nested iteration helpers: enumerate(zip(...)), zip(enumerate(...), reversed(...)) ---
+
+
+def enumerate_zip_layers(ws, bs, x):
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        x = np.tanh(x @ w + b) * (i + 1)
+    return np.sum(x)
+
+
+def zip_of_enumerate_and_reversed(ws, bs, x):
+    s = 0.0
+    for (i, w), b in zip(enumerate(ws, 1), reversed(bs)):
+        s = s + i * np.sum(np.sin(x @ w + b))
+    return s
+
+
+def enumerate_reversed(ws, x):
+    s = 0.0
+    for k, w in enumerate(reversed(ws)):
+        s = s + (k + 1) * np.sum(x @ w) ** 2
+    return s
+
+
+def zip_items_and_list(params, scales):
+    s = 0.0
+    for (key, value), scale in zip(params.items(), scales):
+        s = s + scale * np.sum(value ** 2)
+    return s

@@ -31,6 +31,13 @@ CASES = [
     case(cc.three_passes_over_tuple, tree((normal(2), normal(3), normal(2, 2)))),
     case(cc.two_loops_over_dict, tree({"a": normal(3), "b": normal(2, 2)})),
     case(cc.two_loops_over_rows, normal(4, 3)),
+    # --- nested iteration helpers ---
+    case(cc.enumerate_zip_layers, squares(3), tree([normal(3) for _ in range(3)]), normal(3), wrt=(0, 1, 2)),
+    case(cc.zip_of_enumerate_and_reversed, squares(2), tree([normal(3) for _ in range(3)]), normal(3),
+         wrt=(0, 1, 2)),
+    case(cc.enumerate_reversed, squares(3), normal(3), wrt=(0, 1)),
+    case(cc.zip_items_and_list, tree({"a": normal(3), "b": normal(2)}), tree([normal(), normal(), normal()]),
+         wrt=(0, 1)),
     case(cc.closure_recursive, normal(3), normal(3), wrt=(0, 1)),
     case(cc.lambda_to_helper, normal(3)),
     case(cc.lambda_to_helper_reads_argument, normal(3, 2), normal(4, 3), wrt=(0, 1)),
