@@ -138,13 +138,14 @@ class Activity:
         for stmt, target, op in self.assigns:
             if target in self.active and op.kind == "unknown":
                 raise self._no_rule(stmt, op)
+        for stmt in [s for s, _, _ in self.assigns] + self.others:
+            self._check_out_argument(stmt)  # first: its message is the most specific
         written = {id(stmt) for stmt, base, _ in self.stores}
         for stmt in self.others:
             if id(stmt) not in written:
                 self._check_mutation(stmt)
         self._check_views_across_writes(self.parsed.node.body, {}, set())
         for stmt in [s for s, _, _ in self.assigns] + self.others:
-            self._check_out_argument(stmt)
             self._check_inplace_methods(stmt)
         self._check_overwrite_after_use(self.parsed.node.body, set())
         return self
@@ -208,6 +209,15 @@ class Activity:
         if isinstance(stmt, gast.Assign):  # x[i] = v or obj.a = v
             target = stmt.targets[0]
             base = _base_name(target)
+            if isinstance(target, gast.Attribute) and base not in self.wrt and \
+                    (base in self.varied or loads(stmt.value) & self.varied):
+                raise self.parsed.error(
+                    InputMutationError, stmt,
+                    f"setting an attribute (`{gast.unparse(target).strip()} = ...`) with a value that "
+                    "carries a gradient is not supported: the gradient cannot follow a value "
+                    "through an object's attributes",
+                    "Keep the value in a local variable (pass it on as an argument), and set the "
+                    "attribute outside the differentiated function.")
             if base in self.varied or loads(stmt.value) & self.varied:
                 what = ("writing into a differentiated input" if base in self.wrt else
                         "writing into an array or list that carries a gradient")

@@ -693,3 +693,14 @@ def test_appending_a_constant_to_a_global_list_is_a_side_effect_kept():
 
     grad = knet.grad(loss)
     assert np.allclose(grad(np.ones(3)), 2.0) and log == [3]
+
+
+def test_out_argument_and_attribute_writes_get_their_own_messages():
+    def into_out(x, y):
+        np.exp(x, out=y)
+        return np.sum(y)
+
+    with pytest.raises(InputMutationError, match="`out=` writes a differentiated result"):
+        knet.grad(into_out)(np.ones(2), np.ones(2))
+    with pytest.raises(InputMutationError, match=r"setting an attribute \(`config.scale = ...`\)"):
+        knet.grad(writes_attribute)(np.ones(3), Config())
