@@ -251,8 +251,8 @@ class Activity:
             "`y = np.sort(x)`).")
 
     def _no_rule(self, stmt, op):
-        if op.describe in _ITERATORS:
-            hint = (f"{op.describe.split('.')[1]}(...) is differentiated only as the iterable of a "
+        if op.func in _ITERATORS:
+            hint = (f"{op.func.__name__}(...) is differentiated only as the iterable of a "
                     "`for` loop (also nested: `for i, (w, b) in enumerate(zip(ws, bs))`); loop over it "
                     "directly, or build the list with a comprehension.")
         else:
@@ -264,7 +264,7 @@ class Activity:
             hint)
 
 
-_ITERATORS = {f"builtins.{name}" for name in ("zip", "enumerate", "reversed", "map", "filter", "iter")}
+_ITERATORS = (zip, enumerate, reversed, map, filter, iter)  # followed only as a `for` loop's iterable
 
 
 def activity(parsed, wrt_names):

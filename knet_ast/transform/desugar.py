@@ -194,9 +194,8 @@ class Desugar(gast.NodeTransformer):
         index = self.namer.fresh("index")
         if kind == "reversed" and _iteration_kind(iterable.args[0], self.parsed) == "other":
             seq = self._sequence(iterable.args[0], node, before)  # a plain sequence: count down
-            last = gast.BinOp(left=_len(seq), op=gast.Sub(), right=gast.Constant(value=1, kind=None))
             minus_one = gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=1, kind=None))
-            return _range(last, minus_one, minus_one), index, (target, _item(seq, load(index)))
+            return _range(_last(seq), minus_one, minus_one), index, (target, _item(seq, load(index)))
         stop, value = self._element(iterable, index, node, before)
         return _range(stop), index, (target, value)
 
@@ -219,8 +218,7 @@ class Desugar(gast.NodeTransformer):
                                         "or a dict view cannot be differentiated",
                                         "Reverse the sequences inside: zip(reversed(xs), reversed(ys)).")
             seq = self._sequence(iterable.args[0], node, before)
-            last = gast.BinOp(left=_len(seq), op=gast.Sub(), right=gast.Constant(value=1, kind=None))
-            return _len(seq), _item(seq, gast.BinOp(left=last, op=gast.Sub(), right=load(index)))
+            return _len(seq), _item(seq, gast.BinOp(left=_last(seq), op=gast.Sub(), right=load(index)))
         if kind in ("items", "values", "keys"):
             mapping = iterable.func.value
             if not isinstance(mapping, gast.Name):
@@ -311,6 +309,11 @@ def _item(seq, index):
 
 def _len(seq):
     return _call_builtin("len", load(seq))
+
+
+def _last(seq):
+    """`len(seq) - 1`"""
+    return gast.BinOp(left=_len(seq), op=gast.Sub(), right=gast.Constant(value=1, kind=None))
 
 
 def _range(*args):
