@@ -116,3 +116,11 @@ def check_grad(f, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, seed=0, kwargs=N
         assert np.isclose(analytic, numeric, rtol=rtol, atol=atol), (
             f"argument {index}: knet_ast gives {analytic!r}, finite differences {numeric!r}")
     return g
+
+
+def check_gradloss_value(f, *args, wrt=0):
+    """knet.gradloss(f, wrt)(*args) returns, beside the gradient, f's own value."""
+    expected = f(*args)
+    _, loss = knet.gradloss(f, wrt=wrt)(*args)
+    assert np.shape(loss) == np.shape(expected)
+    assert np.allclose(loss, expected, rtol=1e-12, atol=1e-12), f"loss {loss!r}, f gives {expected!r}"

@@ -4,7 +4,6 @@ The cell tagged "parameters" holds the full-size settings; the test inserts a ce
 after it with tiny ones (the papermill convention), so CI runs each notebook in
 seconds. The repository keeps the notebooks without outputs.
 """
-import os
 from pathlib import Path
 
 import nbformat
@@ -44,7 +43,6 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     nb.cells.insert(tagged[0] + 1, nbformat.v4.new_code_cell(QUICK[path.stem]))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("KNET_DATA", str(tmp_path / "cache"))   # no download reaches the real cache
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(NOTEBOOKS.parent), os.environ.get("PYTHONPATH", "")]))
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()   # raises CellExecutionError, naming the cell, on any error
