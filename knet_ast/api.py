@@ -11,7 +11,7 @@ import numpy as np
 from .errors import KnetError, NonScalarOutputError
 from .runtime.accumulate import unshare
 from .runtime.backend import is_array
-from .runtime.training import training_mode
+from .runtime.training import TRAINING
 from .transform.fence import fence
 from .transform.parse import param_names, parse_function
 from .transform.pipeline import build_gradient
@@ -88,7 +88,7 @@ class GradFunction:
             _refuse_non_real(value, name, self.primal)
         built = self._compiled()
         try:
-            with training_mode():
+            with TRAINING:
                 value, grads = built.function(*self._bound_self, *args, **kwargs)
         except NonScalarOutputError as exc:
             raise self._parsed.error(NonScalarOutputError, self._return, str(exc),
@@ -170,6 +170,8 @@ def _refuse_non_real(value, path, func):
     kind = type(value)
     if kind is float or (kind is np.ndarray and value.dtype.kind == "f"):
         return  # the common case, first
+    if kind is list and all(type(v) is np.ndarray and v.dtype.kind == "f" for v in value):
+        return  # a list of float arrays: the usual parameters
     if isinstance(value, dict):
         for key, item in value.items():
             _refuse_non_real(item, f"{path}[{key!r}]", func)

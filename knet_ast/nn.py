@@ -205,30 +205,45 @@ def nll(scores, labels, axis=-1, average=True):
     """
     if callable(scores):
         return _over_batches(nll, scores, labels, axis, average)
-    total = nll_total(scores, labels, axis)
+    matrix = _classes_last(scores, axis)
+    picked = matrix[array_module(matrix).arange(matrix.shape[0]), _flat_labels(labels, matrix)]
+    total = _row_logsumexp(matrix).sum() - picked.sum()
     count = np.size(labels)
     return total / count if average else (total, count)
 
 
-def nll_total(scores, labels, axis=-1):
-    """-sum(logp(scores)[labels]) along `axis`: the summed negative log-likelihood."""
-    lp = _classes_last(scores, axis)
-    lp = lp - logsumexp(lp, axis=-1)
-    return -lp[array_module(lp).arange(lp.shape[0]), _flat_labels(labels, lp)].sum()
-
-
-def nll_dscores(dy, scores, labels, axis=-1):
-    """The gradient of nll_total: dy (softmax(scores) - onehot(labels)), in one pass."""
+def nll_grad(dy, scores, labels, axis=-1, average=True):
+    """The gradient of nll w.r.t. the scores: dy (softmax(scores) - onehot(labels)), divided
+    by the count when averaged; one pass over the scores."""
+    if not average:  # nll returned (total, count): dy is their adjoints
+        dy = dy[0]
+        if dy is None:
+            return array_module(scores).zeros_like(scores)
+    else:
+        dy = dy / np.size(labels)
     xp = array_module(scores)
     p = _classes_last(scores, axis)
-    p = xp.exp(p - logsumexp(p, axis=-1))
-    p[xp.arange(p.shape[0]), _flat_labels(labels, p)] -= 1
+    p = xp.exp(p - _row_logsumexp(p))
+    p[xp.arange(p.shape[0]), xp.asarray(labels).reshape(-1)] -= 1  # nll checked them
     p *= dy  # in place: float32 stays float32 whatever dy's type
+    if p.shape == scores.shape and axis in (-1, scores.ndim - 1):
+        return p
     return xp.moveaxis(p.reshape(xp.moveaxis(scores, axis, -1).shape), -1, axis)
+
+
+def _row_logsumexp(m):
+    """logsumexp over the last axis of a matrix, keeping it (a row of -inf stays -inf)."""
+    xp = array_module(m)
+    top = m.max(axis=-1, keepdims=True)
+    if not xp.isfinite(top).all():
+        top = xp.where(xp.isfinite(top), top, 0)
+    return top + xp.log(xp.exp(m - top).sum(axis=-1, keepdims=True))
 
 
 def _classes_last(scores, axis):
     """scores as a (instances, classes) matrix."""
+    if scores.ndim == 2 and axis in (-1, 1):
+        return scores
     moved = array_module(scores).moveaxis(scores, axis, -1)
     return moved.reshape(-1, moved.shape[-1])
 
@@ -246,8 +261,8 @@ def _flat_labels(labels, matrix):
     return flat
 
 
-PRIMITIVES.add(nll_total)
-defgrad(nll_total, scores="nll_dscores(dy, scores, labels, axis)")
+PRIMITIVES.add(nll)
+defgrad(nll, scores="nll_grad(dy, scores, labels, axis, average)")
 
 
 @nondiff

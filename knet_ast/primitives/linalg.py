@@ -22,8 +22,20 @@ def _t(m):
     return m.swapaxes(-1, -2)
 
 
+def _matrices(a, b):
+    """True if a and b are both matrices (a may be the ArrayShape the tape keeps of it): the
+    common case, whose gradients need no broadcasting repair."""
+    return getattr(b, "ndim", 0) == 2 and len(getattr(a, "shape", ())) == 2
+
+
+def _matrices_b(a, b):
+    return getattr(a, "ndim", 0) == 2 and len(getattr(b, "shape", ())) == 2
+
+
 def matmul_da(dy, a, b):
     """Gradient of a @ b w.r.t. a, for every NumPy matmul case (1-D, 2-D, batched)."""
+    if _matrices(a, b):
+        return dy @ b.T
     if np.ndim(b) == 1:
         da = dy[..., None] * b if np.ndim(a) > 1 else dy * b
     elif np.ndim(a) == 1:
@@ -35,6 +47,8 @@ def matmul_da(dy, a, b):
 
 def matmul_db(dy, a, b):
     """Gradient of a @ b w.r.t. b."""
+    if _matrices_b(a, b):
+        return a.T @ dy
     if np.ndim(a) == 1 and np.ndim(b) == 1:
         db = dy * a
     elif np.ndim(a) == 1:
@@ -48,6 +62,8 @@ def matmul_db(dy, a, b):
 
 def dot_da(dy, a, b):
     """Gradient of np.dot(a, b) w.r.t. a (contracts the last axis of a with b's second-to-last)."""
+    if _matrices(a, b):
+        return dy @ b.T
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(dy * b, a)
     xp = array_module(dy)
@@ -59,6 +75,8 @@ def dot_da(dy, a, b):
 
 def dot_db(dy, a, b):
     """Gradient of np.dot(a, b) w.r.t. b."""
+    if _matrices_b(a, b):
+        return a.T @ dy
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(dy * a, b)
     xp = array_module(dy)

@@ -233,7 +233,7 @@ _SCAN = "a, axis=None, dtype=None, out=None"
 
 _REDUCTIONS = {  # name: (signature, template in `a`, functions)
     "sum": (_SUM, "unreduce(dy, a, axis, keepdims)", [np.sum]),
-    "mean": (_SUM, "unreduce(dy, a, axis, keepdims) * reduced_fraction(y, a)", [np.mean]),
+    "mean": (_SUM, "mean_grad(dy, a, y, axis, keepdims)", [np.mean]),
     "prod": (_SUM, "prod_grad(dy, a, axis, keepdims)", [np.prod]),
     "max": (_MAX, "unreduce(dy, a, axis, keepdims) * extremum_share(a, y, axis, keepdims)",
             [np.max, np.amax]),

@@ -42,7 +42,7 @@ RUNTIME = {
     "math": __import__("math"),
     "unbroadcast": accumulate.unbroadcast,
     "unreduce": accumulate.unreduce,
-    "reduced_fraction": accumulate.reduced_fraction,
+    "mean_grad": accumulate.mean_grad,
     "add_grad": accumulate.add_grad,
     "add_at": accumulate.add_at,
     "add_field": accumulate.add_field,

@@ -17,7 +17,7 @@ them, again with one matrix product per weight for the whole sequence.
 import numpy as np
 
 from ..runtime.backend import array_module
-from ..runtime.training import training, training_mode
+from ..runtime.training import TRAINING, training
 from .registry import PRIMITIVES, defgrad, fused
 
 GATES = {"lstm": 4, "gru": 3, "tanh": 1, "relu": 1}
@@ -316,7 +316,7 @@ def rnn_grads(dy, spec, w, x, hx, cx, y):
 
 
 def _forward_again(spec, w, x, hx, cx):
-    with training_mode():
+    with TRAINING:
         return rnnforw(spec, w, x, hx, cx).cache
 
 

@@ -45,8 +45,17 @@ def _zeros(x):
     return array_module(x).zeros_like(x)
 
 
+_SCALAR_TYPES = frozenset((float, int, np.float64, np.float32, np.float16))
+
+
 def unbroadcast(g, x):
     """Sum `g` down to the shape of `x`, undoing NumPy broadcasting."""
+    try:
+        if g.shape == x.shape:  # the common case first: nothing to undo
+            return g
+    except AttributeError:
+        if type(g) in _SCALAR_TYPES and type(x) in _SCALAR_TYPES:
+            return g
     if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
         raise KnetError(
             "`+` joined two lists or tuples that knet_ast could not recognise as such when it "
@@ -84,9 +93,11 @@ def unreduce(g, x, axis=None, keepdims=False):
     return xp.broadcast_to(g, shape)
 
 
-def reduced_fraction(y, x):
-    """size(y) / size(x): the scale of the gradient of a mean."""
-    return np.size(y) / max(np.size(x), 1)
+def mean_grad(g, x, y, axis=None, keepdims=False):
+    """The gradient of y = mean(x, axis): g divided by the number of entries averaged, then
+    broadcast back to the shape of `x` (dividing first touches only the reduced values)."""
+    count = np.size(x) // max(np.size(y), 1)
+    return unreduce(g / count if count else g, x, axis, keepdims)
 
 
 def add_grad(a, b):
@@ -206,6 +217,11 @@ def seed_gradient(y):
 
 def finalize_grad(d, x):
     """Give the adjoint `d` the exact structure, shape, dtype and type of `x`."""
+    if type(d) is np.ndarray and type(x) is np.ndarray and d.shape == x.shape and \
+            d.dtype == x.dtype and d is not x and d.flags.writeable:
+        return d  # the common case first: a fresh array of the right kind
+    if type(x) is float and type(d) in _SCALAR_TYPES:
+        return float(d)
     if isinstance(x, (list, tuple)):
         parts = [None] * len(x) if d is None else d
         return _rebuild(x, [finalize_grad(parts[i], v) for i, v in enumerate(x)])
@@ -246,6 +262,9 @@ def _wrong_shape(d, x):
 
 def unshare(tree, seen=None):
     """Copy any array that appears twice in a gradient tree, so in-place updates stay apart."""
+    if seen is None and type(tree) is list and all(type(g) is np.ndarray for g in tree) and \
+            len({id(g) for g in tree}) == len(tree):
+        return tree  # the usual parameter list: all distinct arrays
     seen = set() if seen is None else seen
     if isinstance(tree, (list, tuple)):
         return _rebuild(tree, [unshare(item, seen) for item in tree])

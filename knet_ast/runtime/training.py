@@ -5,7 +5,6 @@ Dropout and batch normalisation behave differently while training; they ask
 call of a generated gradient, so `loss(w, x)` called directly evaluates the
 model and `knet.grad(loss)(w, x)` trains it.
 """
-import contextlib
 import threading
 
 _state = threading.local()
@@ -30,10 +29,15 @@ def training():
     return getattr(_state, "depth", 0) > 0
 
 
-@contextlib.contextmanager
-def training_mode():
-    _state.depth = getattr(_state, "depth", 0) + 1
-    try:
-        yield
-    finally:
+class _TrainingMode:
+    """`with TRAINING:` sets the flag for this thread (a class, not a generator-based
+    context manager: entering it is on every gradient call's path)."""
+
+    def __enter__(self):
+        _state.depth = getattr(_state, "depth", 0) + 1
+
+    def __exit__(self, *exc):
         _state.depth -= 1
+
+
+TRAINING = _TrainingMode()

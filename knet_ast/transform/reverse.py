@@ -531,7 +531,7 @@ def _needs(reverse, forward, also=frozenset()):
 # runtime helpers that read these arguments only for their shape, dtype or structure ("shape"),
 # or only for their length ("length")
 METADATA_ARGUMENTS = {"unbroadcast": {1: "shape"}, "unreduce": {1: "shape"},
-                      "reduced_fraction": {0: "shape", 1: "shape"}, "zeros_if_none": {1: "shape"},
+                      "mean_grad": {1: "shape", 2: "shape"}, "zeros_if_none": {1: "shape"},
                       "zeros_like_grad": {0: "shape"}, "add_at": {1: "shape"},
                       "grad_item": {2: "shape"}, "length": {0: "length"}}
 

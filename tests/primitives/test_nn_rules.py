@@ -12,10 +12,13 @@ from knet_ast import nn
 from knet_ast.primitives import batchnorm, conv, rnn
 
 
-def nll_of(labels, axis):
+def nll_of(labels, axis, average=True):
     def loss(scores, r):
-        return knet.nll(scores, labels, axis=axis) * r
-    return label(loss, axis=axis)
+        if average:
+            return knet.nll(scores, labels, axis=axis) * r
+        total, count = knet.nll(scores, labels, axis=axis, average=False)
+        return total * r
+    return label(loss, axis=axis, average=average)
 
 
 def conv_of(fn, p, s, d, m):
@@ -63,8 +66,10 @@ def params(rng, shape):
 
 NN = [Case(fn, unary(fn), (shape,)) for fn in (nn.sigm, nn.elu, nn.selu, nn.softplus)
       for shape in [(3, 4), ()]]
-NN += [Case(nn.nll_total, nll_of(np.array([2, 0, 1]), -1), ((3, 4),)),
-       Case(nn.nll_total, nll_of(np.array([[2, 0], [1, 1]]), 1), ((2, 3, 2),))]
+NN += [Case(nn.nll, nll_of(np.array([2, 0, 1]), -1), ((3, 4),)),
+       Case(nn.nll, nll_of(np.array([2, 0, 1]), -1, average=False), ((3, 4),)),
+       Case(nn.nll, nll_of(np.array([[2, 0], [1, 1]]), 1), ((2, 3, 2),)),
+       Case(nn.nll, nll_of(np.array(1), 0), ((4,),))]
 NN += [Case(fn, conv_of(fn, *options), shapes, wrt=(0, 1))
        for fn, shapes in [(conv.conv4, ((3, 2, 3, 2), (2, 2, 6, 5))),
                           (conv.deconv4, ((2, 3, 3, 2), (2, 2, 3, 4)))]
