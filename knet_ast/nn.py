@@ -2,10 +2,12 @@
 
 Most are plain code that knet_ast differentiates; a few carry a one-line rule
 where one fused pass beats the differentiated body (relu, sigm, elu, selu,
-softplus, logsumexp, the nll total). Convolution, pooling, batch normalisation
+softplus, logsumexp, nll). Convolution, pooling, batch normalisation
 and RNNs are primitives with hand-written gradients in knet_ast.primitives and
 are re-exported here.
 """
+import threading
+
 import numpy as np
 
 from .errors import KnetError
@@ -207,9 +209,17 @@ def nll(scores, labels, axis=-1, average=True):
         return _over_batches(nll, scores, labels, axis, average)
     matrix = _classes_last(scores, axis)
     picked = matrix[array_module(matrix).arange(matrix.shape[0]), _flat_labels(labels, matrix)]
-    total = _row_logsumexp(matrix).sum() - picked.sum()
+    lse = _row_logsumexp(matrix)
+    if training():  # inside a gradient: nll_grad will need the normaliser again
+        _LAST_NLL.saved = (scores, matrix, lse)
+    total = lse.sum() - picked.sum()
     count = np.size(labels)
     return total / count if average else (total, count)
+
+
+# nll's last (scores, matrix, logsumexp) in this thread, so that nll_grad reuses the
+# normaliser instead of recomputing it; matched by the identity of the scores array.
+_LAST_NLL = threading.local()
 
 
 def nll_grad(dy, scores, labels, axis=-1, average=True):
@@ -222,8 +232,14 @@ def nll_grad(dy, scores, labels, axis=-1, average=True):
     else:
         dy = dy / np.size(labels)
     xp = array_module(scores)
-    p = _classes_last(scores, axis)
-    p = xp.exp(p - _row_logsumexp(p))
+    saved = getattr(_LAST_NLL, "saved", None)
+    if saved is not None and saved[0] is scores:
+        _, p, lse = saved
+        _LAST_NLL.saved = None
+    else:  # nll ran outside a gradient, or another nll call came in between
+        p = _classes_last(scores, axis)
+        lse = _row_logsumexp(p)
+    p = xp.exp(p - lse)
     p[xp.arange(p.shape[0]), xp.asarray(labels).reshape(-1)] -= 1  # nll checked them
     p *= dy  # in place: float32 stays float32 whatever dy's type
     if p.shape == scores.shape and axis in (-1, scores.ndim - 1):

@@ -5,6 +5,7 @@ materialised), or a list/tuple/dict of those mirroring a container value.
 Generated code calls these helpers only where the transform cannot know the
 answer statically (containers, broadcasting, merges after loops and branches).
 """
+import math
 import numbers
 
 import numpy as np
@@ -64,14 +65,13 @@ def unbroadcast(g, x):
     shape, gshape = _shape(x), _shape(g)
     if gshape == shape:
         return g
-    if len(gshape) < len(shape) or (len(gshape) == len(shape) and np.size(g) < np.size(x)):
-        return array_module(g).broadcast_to(g, shape)
     lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape) if g.shape != shape else g
+    if lead < 0 or (lead == 0 and math.prod(gshape) < math.prod(shape)):
+        return array_module(g).broadcast_to(g, shape)  # g was broadcast against x: spread it
+    kept = tuple(lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if not kept:  # only leading axes were added (a bias row): one sum, no reshape
+        return g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+    return g.sum(axis=tuple(range(lead)) + kept, keepdims=True).reshape(shape)
 
 
 def _shape(x):
@@ -96,8 +96,14 @@ def unreduce(g, x, axis=None, keepdims=False):
 def mean_grad(g, x, y, axis=None, keepdims=False):
     """The gradient of y = mean(x, axis): g divided by the number of entries averaged, then
     broadcast back to the shape of `x` (dividing first touches only the reduced values)."""
-    count = np.size(x) // max(np.size(y), 1)
-    return unreduce(g / count if count else g, x, axis, keepdims)
+    count = math.prod(_shape(x)) // max(np.size(y), 1)
+    g = g / count if count else g
+    if axis is None and np.ndim(g) == 0:  # the mean of everything: one value everywhere
+        xp = x.xp if isinstance(x, ArrayShape) else array_module(x)
+        out = xp.empty(_shape(x), getattr(g, "dtype", np.float64))
+        out.fill(g)
+        return out
+    return unreduce(g, x, axis, keepdims)
 
 
 def add_grad(a, b):
@@ -222,6 +228,8 @@ def finalize_grad(d, x):
         return d  # the common case first: a fresh array of the right kind
     if type(x) is float and type(d) in _SCALAR_TYPES:
         return float(d)
+    if type(x) is list and type(d) is list and len(d) == len(x):
+        return [finalize_grad(part, v) for part, v in zip(d, x)]
     if isinstance(x, (list, tuple)):
         parts = [None] * len(x) if d is None else d
         return _rebuild(x, [finalize_grad(parts[i], v) for i, v in enumerate(x)])
