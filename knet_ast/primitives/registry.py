@@ -45,6 +45,7 @@ RUNTIME = {
     "mean_grad": accumulate.mean_grad,
     "add_grad": accumulate.add_grad,
     "add_at": accumulate.add_at,
+    "add_in_place": accumulate.add_in_place,
     "add_field": accumulate.add_field,
     "grad_item": accumulate.grad_item,
     "zeros_like_grad": accumulate.zeros_like_grad,

@@ -124,27 +124,48 @@ def add_grad(a, b):
 
 def add_at(da, x, index, g):
     """da + (g placed at x[index] in zeros shaped like x). `da` is never modified."""
+    if da is not None:
+        if isinstance(x, (list, tuple)):
+            da = list(da)
+        elif isinstance(x, dict):
+            da = dict(da)
+        else:
+            xp = x.xp if isinstance(x, ArrayShape) else array_module(x)
+            da = xp.array(da, copy=True)  # da may be a NumPy scalar
+    return add_in_place(da, x, index, g)
+
+
+def add_in_place(da, x, index, g):
+    """add_at that writes into `da` itself and returns it (None: a new zero). The transform
+    uses it where `da` can only be the array or list an earlier add_at made for this adjoint,
+    which nothing else holds (transform/inplace.py): a loop over x[i] then costs O(1) per
+    step instead of a copy of the whole gradient."""
+    if type(index) is int and type(da) is np.ndarray:  # one entry or row: the common case
+        da[index] += g
+        return da
     if isinstance(x, (list, tuple)):
-        out = list(da) if da is not None else [None] * len(x)
+        if da is None:
+            da = [None] * len(x)
         if isinstance(index, slice):
             for position, item in zip(range(len(x))[index], _items(g, x[index])):
-                out[position] = add_grad(out[position], item)
+                da[position] = add_grad(da[position], item)
         else:
-            out[index] = add_grad(out[index], g)
-        return out
+            da[index] = add_grad(da[index], g)
+        return da
     if isinstance(x, dict):
-        out = dict(da) if da is not None else {}
-        out[index] = add_grad(out.get(index), g)
-        return out
-    xp = x.xp if isinstance(x, ArrayShape) else array_module(x)
-    out = _zeros(x) if da is None else xp.array(da, copy=True)  # da may be a NumPy scalar
-    if _is_row_index(index, out) and xp is np:
-        _add_rows(out, index, g)
+        if da is None:
+            da = {}
+        da[index] = add_grad(da.get(index), g)
+        return da
+    if da is None:
+        da = _zeros(x)
+    if _is_row_index(index, da) and array_module(da) is np:
+        _add_rows(da, index, g)
     elif _may_repeat(index):
-        xp.add.at(out, index, g)
+        array_module(da).add.at(da, index, g)
     else:
-        out[index] += g
-    return out
+        da[index] += g
+    return da
 
 
 def copy_slice(x, index):

@@ -4,7 +4,8 @@
   `dy * 1` -> `dy`;
 - signs: `dx + -g` -> `dx - g`, `dx + -a * b` -> `dx - a * b`;
 - trailing arguments equal to a runtime helper's defaults are left out:
-  `unreduce(dy, x, None, False)` -> `unreduce(dy, x)`.
+  `unreduce(dy, x, None, False)` -> `unreduce(dy, x)`;
+- accumulators only this gradient holds are added into in place (inplace.py).
 """
 import functools
 import inspect
@@ -13,6 +14,7 @@ import operator
 import gast
 
 from ..primitives import registry
+from .inplace import in_place
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
 
@@ -94,4 +96,4 @@ def _number(node):
 
 
 def optimize(functions):
-    return [_DropDefaults().visit(_Fold().visit(f)) for f in functions]
+    return [in_place(_DropDefaults().visit(_Fold().visit(f))) for f in functions]

@@ -533,7 +533,7 @@ def _needs(reverse, forward, also=frozenset()):
 METADATA_ARGUMENTS = {"unbroadcast": {1: "shape"}, "unreduce": {1: "shape"},
                       "mean_grad": {1: "shape", 2: "shape"}, "zeros_if_none": {1: "shape"},
                       "zeros_like_grad": {0: "shape"}, "add_at": {1: "shape"},
-                      "grad_item": {2: "shape"}, "length": {0: "length"}}
+                      "add_in_place": {1: "shape"}, "grad_item": {2: "shape"}, "length": {0: "length"}}
 
 
 def _how_read(stmts):

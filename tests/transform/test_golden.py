@@ -82,7 +82,7 @@ def test_straight_line_gradient_needs_no_tape():
             dw1 = unbroadcast(dx_at_w0_plus_w1, w1)
             dw = add_at(None, w, 1, dw1)
             dw0 = matmul_db(dx_at_w0, x, w0)
-            dw = add_at(dw, w, 0, dw0)
+            dw = add_in_place(dw, w, 0, dw0)
             return (result, finalize_grad(dw, w))
         """)
 
