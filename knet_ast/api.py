@@ -86,10 +86,14 @@ class GradFunction:
         for name, position in self._wrt_places:
             value = args[position] if position < len(args) else kwargs.get(name)
             _refuse_non_real(value, name, self.primal)
-        built = self._compiled()
+        built = self._built
+        if built is None or not built.is_current():
+            built = self._compiled()
+        if self._bound_self:
+            args = self._bound_self + args
         try:
             with TRAINING:
-                value, grads = built.function(*self._bound_self, *args, **kwargs)
+                value, grads = built.function(*args, **kwargs)
         except NonScalarOutputError as exc:
             raise self._parsed.error(NonScalarOutputError, self._return, str(exc),
                                      "knet.grad differentiates functions that return one "

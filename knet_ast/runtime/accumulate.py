@@ -14,6 +14,9 @@ from ..errors import KnetError, NonScalarOutputError
 from .backend import array_module, is_array
 
 
+_SCALAR_TYPES = frozenset((float, int, np.float64, np.float32, np.float16))
+
+
 class ArrayShape:
     """What the reverse sweep needs of an array it reads only for its shape: shape, dtype and
     array module. The tape saves this instead of the array (see `shape_of`)."""
@@ -37,6 +40,8 @@ class ArrayShape:
 
 def shape_of(x):
     """An array's ArrayShape; anything else (numbers, containers of references) as it is."""
+    if type(x) in _SCALAR_TYPES:
+        return x
     return ArrayShape(x) if is_array(x) else x
 
 
@@ -44,9 +49,6 @@ def _zeros(x):
     if isinstance(x, ArrayShape):
         return x.xp.zeros(x.shape, x.dtype)
     return array_module(x).zeros_like(x)
-
-
-_SCALAR_TYPES = frozenset((float, int, np.float64, np.float32, np.float16))
 
 
 def unbroadcast(g, x):
@@ -291,7 +293,10 @@ def _wrong_shape(d, x):
 
 def unshare(tree, seen=None):
     """Copy any array that appears twice in a gradient tree, so in-place updates stay apart."""
-    if seen is None and type(tree) is list and all(type(g) is np.ndarray for g in tree) and \
+    if type(tree) in _SCALAR_TYPES or type(tree) is np.ndarray:
+        if seen is None:
+            return tree  # a single gradient shares with nothing
+    elif seen is None and type(tree) is list and all(type(g) is np.ndarray for g in tree) and \
             len({id(g) for g in tree}) == len(tree):
         return tree  # the usual parameter list: all distinct arrays
     seen = set() if seen is None else seen

@@ -5,6 +5,9 @@
 - signs: `dx + -g` -> `dx - g`, `dx + -a * b` -> `dx - a * b`;
 - trailing arguments equal to a runtime helper's defaults are left out:
   `unreduce(dy, x, None, False)` -> `unreduce(dy, x)`;
+- a rule that recomputes a NumPy ufunc of the forward pass reuses its value:
+  the rule of `np.cos(x)` reads `sin_x`, not `np.sin(x)`, where the forward
+  trace computed `sin_x = np.sin(x)` (the main function's straight-line part);
 - accumulators only this gradient holds are added into in place (inplace.py).
 """
 import functools
@@ -12,6 +15,7 @@ import inspect
 import operator
 
 import gast
+import numpy as np
 
 from ..primitives import registry
 from .inplace import in_place
@@ -30,9 +34,12 @@ class _Fold(gast.NodeTransformer):
         if getattr(node, "knet_template", False) and not self.in_template:
             self.in_template = True
             try:
-                return super().visit(node)
+                folded = super().visit(node)
             finally:
                 self.in_template = False
+            if isinstance(folded, gast.AST):
+                folded.knet_template = True  # still a template instance for later passes
+            return folded
         return super().visit(node)
 
     def visit_BinOp(self, node):
@@ -95,5 +102,50 @@ def _number(node):
     return isinstance(node, gast.Constant) and type(node.value) in (int, float)
 
 
-def optimize(functions):
-    return [in_place(_DropDefaults().visit(_Fold().visit(f))) for f in functions]
+def _reuse_forward_values(function):
+    """Replace a ufunc call inside a rule template by the name the forward trace gave the
+    same call. Only top-level definitions `v = np.f(a, ...)` whose name and arguments are
+    assigned once in the whole function qualify: they dominate everything after them and
+    keep their value, so the later call would compute the same thing again."""
+    counts = {}
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    if counts.get("np"):
+        return function
+    known = {}
+    for stmt in function.body:
+        for node in gast.walk(stmt):
+            if getattr(node, "knet_template", False):
+                _ReuseIn(known).visit(node)
+        if _ufunc_definition(stmt, counts):
+            known[gast.dump(stmt.value)] = stmt.targets[0].id
+    return function
+
+
+def _ufunc_definition(stmt, counts):
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+            isinstance(stmt.targets[0], gast.Name) and counts.get(stmt.targets[0].id) == 1):
+        return False
+    call = stmt.value
+    return isinstance(call, gast.Call) and not call.keywords and \
+        isinstance(call.func, gast.Attribute) and isinstance(call.func.value, gast.Name) and \
+        call.func.value.id == "np" and isinstance(getattr(np, call.func.attr, None), np.ufunc) and \
+        all(isinstance(a, gast.Constant) or (isinstance(a, gast.Name) and counts.get(a.id, 0) <= 1)
+            for a in call.args)
+
+
+class _ReuseIn(gast.NodeTransformer):
+    def __init__(self, known):
+        self.known = known
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        name = self.known.get(gast.dump(node))
+        return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None) \
+            if name else node
+
+
+def optimize(functions, main=False):
+    functions = [in_place(_DropDefaults().visit(_Fold().visit(f))) for f in functions]
+    return [_reuse_forward_values(f) for f in functions] if main else functions

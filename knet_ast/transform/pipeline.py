@@ -111,7 +111,8 @@ def build_gradient(func, wrt_names, verbose=0):
     name = program.fresh_name(f"grad_{parsed.name}")
     program.add_local_functions(parsed.node, parsed.filename)
     parsed.namer.taken |= program.function_names
-    (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)])
+    (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)],
+                       main=True)
     units = [Unit(main, func, func.__defaults__, func.__kwdefaults__, parsed.filename)] + \
         program.units
     shared = dict(registry.RUNTIME, **registry.KERNELS)
@@ -136,8 +137,12 @@ class Built:
     def is_current(self):
         """False if a function or module the transform resolved has been rebound since, or a
         rule was registered (knet.defgrad, knet.nondiff, knet.primitive)."""
-        return self.registry_version == registry.version() and \
-            all(dependency.holds() for dependency in self.dependencies)
+        if self.registry_version != registry.version():
+            return False
+        for dependency in self.dependencies:  # a plain loop: this runs on every call
+            if not dependency.holds():
+                return False
+        return True
 
     def user_location(self, traceback):
         """(file, line) in the user's code of the innermost generated frame of `traceback`."""
