@@ -27,10 +27,10 @@ class SSA:
     def block(self, stmts, current, live_end=frozenset()):
         """Rename `stmts`; `live_end` holds the names that may be read after the block."""
         out = []
+        live = _live_after(stmts, live_end)
         for k, stmt in enumerate(stmts):
-            live_after = loads(stmts[k + 1:]) | set(live_end)
             if isinstance(stmt, (gast.For, gast.While, gast.If)):
-                getattr(self, "stmt_" + type(stmt).__name__)(stmt, current, out, live_after)
+                getattr(self, "stmt_" + type(stmt).__name__)(stmt, current, out, live[k])
             else:
                 getattr(self, "stmt_" + type(stmt).__name__, self.stmt_other)(stmt, current, out)
         return out
@@ -115,6 +115,17 @@ class SSA:
             node.body = [gast.Pass()]
         out.append(node)
         current.update(phis)
+
+
+def _live_after(stmts, live_end):
+    """{k: the names read after statement k} for the loops and branches of `stmts` (one pass
+    from the end, so that a long function costs linear time)."""
+    live, after = {}, set(live_end)
+    for k in range(len(stmts) - 1, -1, -1):
+        if isinstance(stmts[k], (gast.For, gast.While, gast.If)):
+            live[k] = frozenset(after)
+        after |= loads(stmts[k])
+    return live
 
 
 def ssa(parsed):
