@@ -13,9 +13,13 @@ cuDNN's default); mode 1 is cross-correlation. deconv4 and unpool are the
 transposes of conv4 and average pooling, so they share the same kernels with
 the roles of forward and backward exchanged.
 """
+import collections
+import threading
+
 import numpy as np
 
 from ..runtime.backend import array_module
+from ..runtime.training import training
 from .registry import PRIMITIVES, defgrad
 
 
@@ -37,6 +41,7 @@ class Geometry:
         self.padded = tuple(n + 2 * p for n, p in zip(in_hw, self.p))
         span = tuple(d * (k - 1) + 1 for d, k in zip(self.d, self.k))
         self.out = tuple((n - e) // s + 1 for n, e, s in zip(self.padded, span, self.s))
+        self.key = (self.k, self.p, self.s, self.d)
         if min(self.out) < 1:
             raise ValueError(f"a window spanning {span} does not fit an input of {in_hw} "
                              f"padded by {self.p}")
@@ -133,24 +138,59 @@ def conv4(w, x, padding=0, stride=1, dilation=1, mode=0):
     if w.shape[1] != x.shape[1]:
         raise ValueError(f"conv4: w has {w.shape[1]} input channels, x has {x.shape[1]}")
     g = Geometry(x.shape[2:], w.shape[2:], padding, stride, dilation)
-    cols = g.windows(g.pad(x))  # im2col, contracted in one tensor product
-    y = array_module(x).tensordot(_flip(w, mode), cols, axes=([1, 2, 3], [1, 2, 3]))  # (O, N, Ho, Wo)
-    return y.transpose(1, 0, 2, 3)
+    cols = _im2col(x, g)
+    if training():  # inside a gradient: conv4_dw will need the same matrix
+        _remember_cols(x, g, cols)
+    y = array_module(x).matmul(_flip(w, mode).reshape(w.shape[0], -1), cols)  # (N, O, Ho Wo)
+    return y.reshape(y.shape[:2] + g.out)
+
+
+def _im2col(x, g):
+    """The (N, C kh kw, Ho Wo) matrix whose column (n, :, p) is the window output pixel p of
+    image n sees: the strided `windows` view, copied once in its natural order."""
+    cols = g.windows(g.pad(x))
+    return cols.reshape(x.shape[0], -1, g.out[0] * g.out[1])
+
+
+# The im2col matrices of this thread's recent conv4 calls inside a gradient, by input
+# array, so that conv4_dw does not build them again; consumed by conv4_dw, and bounded.
+_COLS = threading.local()
+_KEEP = 8
+
+
+def _remember_cols(x, g, cols):
+    recent = getattr(_COLS, "recent", None)
+    if recent is None:
+        recent = _COLS.recent = collections.OrderedDict()
+    recent[id(x)] = (x, g.key, cols)
+    while len(recent) > _KEEP:
+        recent.popitem(last=False)
+
+
+def _recall_cols(x, g):
+    recent = getattr(_COLS, "recent", None)
+    saved = recent.pop(id(x), None) if recent else None
+    if saved is not None and saved[0] is x and saved[1] == g.key:
+        return saved[2]
+    return _im2col(x, g)
 
 
 def conv4_dx(dy, w, x_shape, padding=0, stride=1, dilation=1, mode=0):
     """The gradient of conv4(w, x) with respect to x, for x of shape `x_shape`."""
     g = Geometry(x_shape[2:], w.shape[2:], padding, stride, dilation)
-    cols = array_module(dy).tensordot(_flip(w, mode), dy, axes=([0], [1]))  # (C, kh, kw, N, Ho, Wo)
-    return g.spread(cols.transpose(3, 0, 1, 2, 4, 5), dy)
+    n, o = dy.shape[:2]
+    wmat = _flip(w, mode).reshape(o, -1)
+    dcols = array_module(dy).matmul(wmat.T, dy.reshape(n, o, -1))  # (N, C kh kw, Ho Wo)
+    return g.spread(dcols.reshape((n, w.shape[1]) + g.k + g.out), dy)
 
 
 def conv4_dw(dy, w, x, padding=0, stride=1, dilation=1, mode=0):
     """The gradient of conv4(w, x) with respect to w."""
     g = Geometry(x.shape[2:], w.shape[2:], padding, stride, dilation)
-    cols = g.windows(g.pad(x))
-    dw = array_module(dy).tensordot(dy, cols, axes=([0, 2, 3], [0, 4, 5]))  # (O, C, kh, kw)
-    return _flip(dw, mode).astype(w.dtype, copy=False)
+    cols = _recall_cols(x, g)
+    n, o = dy.shape[:2]
+    dw = (dy.reshape(n, o, -1) @ cols.transpose(0, 2, 1)).sum(axis=0)  # N small products
+    return _flip(dw.reshape(w.shape), mode).astype(w.dtype, copy=False)
 
 
 def deconv4(w, x, padding=0, stride=1, dilation=1, mode=0):
@@ -243,12 +283,19 @@ def pool_dx(dy, x, y, window=2, padding=0, stride=None, mode=0):
         return g.spread(dy / _divisor(x, g, mode), dy)
     xpad = g.pad(x, _lowest(x))
     out = xp.zeros(xpad.shape, dy.dtype)
-    routed = xp.zeros(y.shape, bool)  # windows whose maximum has been found
+    disjoint = all(s >= k for s, k in zip(g.s, g.k))  # each entry in one window at most
+    routed = None  # windows whose maximum has been found
     for _, _, index in g.taps():
         hit = xpad[index] == y
-        hit &= ~routed
-        routed |= hit
-        out[index] += xp.where(hit, dy, 0)
+        if routed is None:
+            routed = hit
+        else:
+            hit &= ~routed
+            routed |= hit
+        if disjoint:
+            xp.multiply(hit, dy, out=out[index])
+        else:
+            out[index] += xp.where(hit, dy, 0)
     return g.crop(out)
 
 
