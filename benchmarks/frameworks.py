@@ -77,7 +77,7 @@ def torch(workload, params, args):
 
     def convert(result):
         grads = [g.numpy() for g in result[0]]
-        return _as_numpy(grads[0] if single else grads), float(result[1])
+        return _as_numpy(grads[0] if single else grads), float(result[1].detach())
     return call, convert
 
 

@@ -16,8 +16,9 @@ def mlp(w, x, labels):
 
 
 def lenet(w, x, labels):
-    """Two conv 5x5 (cross-correlation, as in PyTorch) + relu + max-pool 2 layers, a 500-unit relu layer, 10 outputs;
-    w = [conv1, bias1 (1, 20, 1, 1), conv2, bias2, W3, b3, W4, b4]."""
+    """Two conv 5x5 (cross-correlation, as in PyTorch) + relu + max-pool 2 layers, a
+    500-unit relu layer, 10 outputs; w = [conv1, bias1 (1, 20, 1, 1), conv2, bias2, W3, b3,
+    W4, b4]."""
     for i in range(0, 4, 2):
         x = knet.pool(knet.relu(knet.conv4(w[i], x, mode=1) + w[i + 1]))
     h = knet.relu(knet.mat(x) @ w[4] + w[5])

@@ -13,7 +13,6 @@ import numpy as np
 from ..errors import KnetError, NonScalarOutputError
 from .backend import array_module, is_array
 
-
 _SCALAR_TYPES = frozenset((float, int, np.float64, np.float32, np.float16))
 
 

@@ -5,11 +5,10 @@ import textwrap
 import gast
 import numpy as np
 import pytest
+from checkgrad import check_grad
 
 import knet_ast as knet
 from knet_ast.transform.inplace import in_place
-
-from checkgrad import check_grad
 
 
 def rewritten(code):

@@ -1,9 +1,9 @@
 """A rule that recomputes a ufunc of the forward pass reads the forward value instead
 (optimize._reuse_forward_values), and only where that value is still the same."""
 import numpy as np
+from checkgrad import check_grad
 
 import knet_ast as knet
-from checkgrad import check_grad
 
 
 def tiny(x):
