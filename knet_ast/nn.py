@@ -17,7 +17,7 @@ from .primitives.conv import conv4, deconv4, mat, pool, unpool  # noqa: F401 (re
 from .primitives.registry import PRIMITIVES, defgrad, elementwise, is_nondiff, nondiff
 from .primitives.rnn import rnnforw, rnninit, rnnparam  # noqa: F401 (re-exported)
 from .runtime.backend import array_module
-from .runtime.training import training
+from .runtime.training import after_gradient, training
 
 # --- activations ---
 
@@ -211,15 +211,16 @@ def nll(scores, labels, axis=-1, average=True):
     picked = matrix[array_module(matrix).arange(matrix.shape[0]), _flat_labels(labels, matrix)]
     lse = _row_logsumexp(matrix)
     if training():  # inside a gradient: nll_grad will need the normaliser again
-        _LAST_NLL.saved = (scores, matrix, lse)
+        _LAST_NLL.saved = (scores, axis, matrix, lse)
     total = lse.sum() - picked.sum()
     count = np.size(labels)
     return total / count if average else (total, count)
 
 
-# nll's last (scores, matrix, logsumexp) in this thread, so that nll_grad reuses the
-# normaliser instead of recomputing it; matched by the identity of the scores array.
+# nll's last (scores, axis, matrix, logsumexp) in this thread, so that nll_grad reuses the
+# normaliser instead of recomputing it; matched by the identity of the scores and the axis.
 _LAST_NLL = threading.local()
+after_gradient(lambda: setattr(_LAST_NLL, "saved", None))
 
 
 def nll_grad(dy, scores, labels, axis=-1, average=True):
@@ -233,8 +234,8 @@ def nll_grad(dy, scores, labels, axis=-1, average=True):
         dy = dy / np.size(labels)
     xp = array_module(scores)
     saved = getattr(_LAST_NLL, "saved", None)
-    if saved is not None and saved[0] is scores:
-        _, p, lse = saved
+    if saved is not None and saved[0] is scores and saved[1] == axis:
+        _, _, p, lse = saved
         _LAST_NLL.saved = None
     else:  # nll ran outside a gradient, or another nll call came in between
         p = _classes_last(scores, axis)

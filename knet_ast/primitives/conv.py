@@ -19,7 +19,7 @@ import threading
 import numpy as np
 
 from ..runtime.backend import array_module
-from ..runtime.training import training
+from ..runtime.training import after_gradient, training
 from .registry import PRIMITIVES, defgrad
 
 
@@ -153,9 +153,11 @@ def _im2col(x, g):
 
 
 # The im2col matrices of this thread's recent conv4 calls inside a gradient, by input
-# array, so that conv4_dw does not build them again; consumed by conv4_dw, and bounded.
+# array, so that conv4_dw does not build them again: consumed by conv4_dw, at most _KEEP,
+# and dropped when the gradient call ends.
 _COLS = threading.local()
 _KEEP = 8
+after_gradient(lambda: setattr(_COLS, "recent", None))
 
 
 def _remember_cols(x, g, cols):

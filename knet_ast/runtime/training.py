@@ -29,6 +29,16 @@ def training():
     return getattr(_state, "depth", 0) > 0
 
 
+_AFTER_GRADIENT = []  # functions that drop what operators kept for their rules (per thread)
+
+
+def after_gradient(clear):
+    """Call `clear()` when the outermost gradient call of a thread ends: nll and conv4 keep
+    values from their forward pass for their rules while a gradient runs, and let go here."""
+    _AFTER_GRADIENT.append(clear)
+    return clear
+
+
 class _TrainingMode:
     """`with TRAINING:` sets the flag for this thread (a class, not a generator-based
     context manager: entering it is on every gradient call's path)."""
@@ -38,6 +48,9 @@ class _TrainingMode:
 
     def __exit__(self, *exc):
         _state.depth -= 1
+        if _state.depth == 0:
+            for clear in _AFTER_GRADIENT:
+                clear()
 
 
 TRAINING = _TrainingMode()
