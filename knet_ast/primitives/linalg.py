@@ -22,19 +22,15 @@ def _t(m):
     return m.swapaxes(-1, -2)
 
 
-def _matrices(a, b):
-    """True if a and b are both matrices (a may be the ArrayShape the tape keeps of it): the
-    common case, whose gradients need no broadcasting repair."""
-    return getattr(b, "ndim", 0) == 2 and len(getattr(a, "shape", ())) == 2
-
-
-def _matrices_b(a, b):
-    return getattr(a, "ndim", 0) == 2 and len(getattr(b, "shape", ())) == 2
+def _matrices(value, shaped):
+    """True if both operands are matrices (`shaped`, read only for its shape, may be the
+    ArrayShape the tape keeps of it): the common case, whose gradients need no repair."""
+    return getattr(value, "ndim", 0) == 2 and len(getattr(shaped, "shape", ())) == 2
 
 
 def matmul_da(dy, a, b):
     """Gradient of a @ b w.r.t. a, for every NumPy matmul case (1-D, 2-D, batched)."""
-    if _matrices(a, b):
+    if _matrices(b, a):
         return dy @ b.T
     if np.ndim(b) == 1:
         da = dy[..., None] * b if np.ndim(a) > 1 else dy * b
@@ -47,7 +43,7 @@ def matmul_da(dy, a, b):
 
 def matmul_db(dy, a, b):
     """Gradient of a @ b w.r.t. b."""
-    if _matrices_b(a, b):
+    if _matrices(a, b):
         return a.T @ dy
     if np.ndim(a) == 1 and np.ndim(b) == 1:
         db = dy * a
@@ -62,7 +58,7 @@ def matmul_db(dy, a, b):
 
 def dot_da(dy, a, b):
     """Gradient of np.dot(a, b) w.r.t. a (contracts the last axis of a with b's second-to-last)."""
-    if _matrices(a, b):
+    if _matrices(b, a):
         return dy @ b.T
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(dy * b, a)
@@ -75,7 +71,7 @@ def dot_da(dy, a, b):
 
 def dot_db(dy, a, b):
     """Gradient of np.dot(a, b) w.r.t. b."""
-    if _matrices_b(a, b):
+    if _matrices(a, b):
         return a.T @ dy
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(dy * a, b)
