@@ -13,8 +13,8 @@ from .runtime.accumulate import unshare
 from .runtime.backend import is_array
 from .runtime.training import TRAINING
 from .transform.fence import fence
-from .transform.parse import param_names, parse_function
-from .transform.pipeline import build_gradient
+from .transform.parse import param_names
+from .transform.pipeline import build_gradient, parse_primal
 
 _CACHE = weakref.WeakKeyDictionary()  # user function -> {wrt names: (source, function)}
 
@@ -43,9 +43,10 @@ class GradFunction:
     """
 
     def __init__(self, func, wrt=0, return_loss=False, verbose=0):
-        if isinstance(func, GradFunction):
-            raise KnetError("higher-order gradients (grad of a grad) are not supported yet; "
-                            "differentiate the original function once")
+        if isinstance(func, GradFunction) and (func.return_loss or func._bound_self):
+            raise KnetError(f"knet.grad of {func!r}: differentiate a knet.grad of a plain "
+                            "function (not a gradloss, not a bound method); grad(grad(f)) "
+                            "works for any f that returns a scalar")
         if not callable(func):
             raise TypeError(f"knet.grad expects a function, got {type(func).__name__}")
         self._bound_self = ()
@@ -55,7 +56,7 @@ class GradFunction:
         self.primal = func
         self.return_loss = return_loss
         self.verbose = verbose
-        parsed = fence(parse_function(func))  # syntax errors surface here, before any call
+        parsed = fence(parse_primal(func))  # syntax errors surface here, before any call
         self._wrt_tuple = isinstance(wrt, (tuple, list))
         self.wrt = _wrt_names(parsed, wrt, skip=len(self._bound_self))
         self._return = parsed.node.body[-1]
@@ -65,7 +66,7 @@ class GradFunction:
                              if name in positional else sys.maxsize) for name in self.wrt]
         self._parsed = parsed
         self._built = None
-        functools.update_wrapper(self, func)
+        functools.update_wrapper(self, func, updated=())
 
     def _compiled(self):
         """The generated gradient, rebuilt if a global function it used has been rebound."""
@@ -76,6 +77,12 @@ class GradFunction:
                 per_function[self.wrt] = build_gradient(self.primal, self.wrt, self.verbose)
             self._built = per_function[self.wrt]
         return self._built
+
+    def generated_code(self):
+        """(generated function, whether it returns a tuple, a dependency on it): what
+        `grad(self)` differentiates (transform/pipeline.py, parse_primal)."""
+        built = self._compiled()
+        return built.function, self._wrt_tuple, _Rebuilt(self, built)
 
     @property
     def source(self):
@@ -109,6 +116,18 @@ class GradFunction:
     def __repr__(self):
         kind = "gradloss" if self.return_loss else "grad"
         return f"<knet_ast {kind} of {self.primal.__qualname__} w.r.t. {', '.join(self.wrt)}>"
+
+
+class _Rebuilt:
+    """A gradient of a gradient depends on the inner one's generated code staying current."""
+
+    kind, key = "gradient", None
+
+    def __init__(self, inner, built):
+        self.container, self.built = inner, built
+
+    def holds(self):
+        return self.container._built is self.built and self.built.is_current()
 
 
 def grad(func=None, wrt=0, verbose=0):

@@ -134,7 +134,7 @@ class Rule:
     def gradient(self, param, bound, y, dy, index=None):
         """The template for `param` with arguments, output and incoming gradient substituted;
         for a *args parameter, the gradient of its entry number `index`."""
-        mapping = dict(bound, y=y, dy=dy, index=gast.Constant(value=index, kind=None))
+        mapping = dict({"index": gast.Constant(value=index, kind=None)}, **bound, y=y, dy=dy)
         expr = _Substitute(mapping).visit(_copy(self.templates[param]))
         expr.knet_template = True  # the optimize pass folds constants only inside these
         return expr

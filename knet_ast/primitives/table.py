@@ -89,6 +89,8 @@ def describe(key):
         return f"`math.{name}`", FAMILIES[5]
     if module == "builtins":
         return f"`{name}`", FAMILIES[6]
+    if module == "knet_ast.runtime.accumulate":  # rules of generated code (adjoints.py)
+        return None, None
     if module.startswith("knet_ast"):
         return (None, None) if name.startswith("_") else (f"`knet.{name}`", FAMILIES[7])
     if module.startswith("numpy.linalg"):

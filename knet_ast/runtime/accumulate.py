@@ -361,3 +361,51 @@ def _describe_nonscalar(y):
     kind = type(y).__name__ + (f" of shape {tuple(shape)}" if shape is not None else "")
     return (f"the differentiated function must return a scalar, but it returned a {kind}; "
             "reduce it (np.sum, np.mean) or index one element")
+
+
+# --- the transposes of the helpers above: the rules of a gradient's own gradient ---
+def broadcast_like(g, like):
+    """`g` spread to the shape of `like`: the transpose of unbroadcast(like, x)."""
+    if like is None or g is None:
+        return g
+    shape = _shape(like)
+    if _shape(g) == shape:
+        return g
+    return array_module(g).broadcast_to(g, shape)
+
+
+def reduce_like(g, like, axis=None, keepdims=False):
+    """`g` summed over `axis` to the shape of `like`: the transpose of unreduce(like, x, axis)."""
+    if like is None or g is None:
+        return g
+    out = array_module(g).sum(g, axis=axis, keepdims=keepdims)
+    return out.reshape(_shape(like)) if _shape(out) != _shape(like) else out
+
+
+def mean_grad_back(g, like, x, y, axis=None, keepdims=False):
+    """The transpose of mean_grad(like, x, y, axis, keepdims)."""
+    count = math.prod(_shape(x)) // max(np.size(y), 1)
+    out = reduce_like(g, like, axis, keepdims)
+    return out / count if count and out is not None else out
+
+
+def take_at(g, index, like):
+    """The part of `g` at `index`, summed to the shape of `like`: the transpose of add_at."""
+    part = None if g is None else g.get(index) if isinstance(g, dict) else g[index]
+    if part is None:
+        return zeros_like_grad(like)
+    return unbroadcast(part, like) if is_array(part) else part
+
+
+def grad_item_back(g, dt, key):
+    """The transpose of grad_item(dt, key, x): `g` placed at `key` of a zero like `dt`."""
+    return None if dt is None else add_at(None, dt, key, g)
+
+
+def finalize_back(g, d):
+    """The transpose of finalize_grad(d, x): `g` with the shape of `d` (None where d is)."""
+    if d is None or g is None:  # d had no gradient yet: nothing reaches it
+        return g
+    if is_array(d) and is_array(g) and g.shape != d.shape:
+        return g.reshape(d.shape)
+    return g

@@ -10,7 +10,7 @@ with the user's line.
 import gast
 
 from ..errors import InputMutationError, NoRuleError
-from .calls import classify, may_alias, shared_names
+from .calls import classify, may_alias, shared_names, tape_statement
 from .names import loads
 from .parse import UNRESOLVED, param_names
 
@@ -23,6 +23,7 @@ class Activity:
         self.assigns = []  # (stmt, target name, Op)
         self.loops = []    # loop targets are integers from range(): desugar indexes the rest
         self.others = []
+        self.pushed = set()  # names generated code pushes onto its tape (see reverse.push)
         for stmt in _walk_statements(parsed.node.body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 op = classify(parsed, stmt.value)
@@ -30,16 +31,26 @@ class Activity:
                 self.assigns.append((stmt, stmt.targets[0].id, op))
             elif isinstance(stmt, gast.For):
                 self.loops.append(stmt)
+            elif tape_statement(stmt, parsed.tapes):
+                self.pushed |= loads(stmt.value)
             elif not isinstance(stmt, gast.While):
                 self.others.append(stmt)
+        # A tape has no gradient of its own; what is taken off it may carry one.
+        wrt_names = set(wrt_names) - parsed.tapes
+        # A call that passes a tape may push what its arguments carry, and return what it pops.
+        tape_calls = [(target, op) for stmt, target, op in self.assigns
+                      if op.kind == "helper" and loads(stmt.value) & parsed.tapes]
+        popped = {target for _, target, op in self.assigns if op.kind == "pop"} | \
+            {target for target, _ in tape_calls}
+        self.pushed |= {name for _, op in tape_calls for name in op.inputs}
         self.wrt = set(wrt_names)
         self.closures = self._closures()
         self.writable = self._writable_arrays()
         self.stores = [(stmt, _base_name(stmt.targets[0]), loads(stmt.value))
                        for stmt in self.others if isinstance(stmt, gast.Assign)
                        and _base_name(stmt.targets[0]) in self.writable]
-        self.varied = self._varied(set(wrt_names))
-        self.useful = self._useful(_returned(parsed.node.body))
+        self.varied = self._varied(set(wrt_names) | popped)
+        self.useful = self._useful(_returned(parsed.node.body) | self.pushed)
         self.active = self.varied & self.useful
 
     def _varied(self, varied):
@@ -175,7 +186,7 @@ class Activity:
                 self._check_overwrite_after_use(stmt.body, read, aliases)
                 self._check_overwrite_after_use(stmt.orelse, read, aliases)
                 continue
-            written = _written(stmt, self.parsed)
+            written = _written(stmt, self.parsed) - self.parsed.tapes
             if isinstance(stmt, gast.Assign) and _base_name(stmt.targets[0]) in self.writable:
                 written = written - self.writable  # saved and restored by the reverse sweep
             for name in written:

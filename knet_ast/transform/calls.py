@@ -35,7 +35,8 @@ LIBRARIES = {"numpy", "cupy", "cupyx", "scipy", "builtins", "math", "operator", 
 
 
 class Op:
-    """kind is one of: const, copy, rule, helper, subscript, field, literal, nondiff, unknown."""
+    """kind is one of: const, copy, rule, helper, subscript, field, literal, nondiff, unknown,
+    pop (a value taken off the tape of generated code)."""
 
     def __init__(self, kind, inputs=(), rule=None, bound=None, func=None, describe=None):
         self.kind = kind
@@ -97,6 +98,9 @@ def _call(parsed, call):
     func = call.func
     obj = parsed.resolve(func)
     if obj is UNRESOLVED:
+        if isinstance(func, gast.Attribute) and func.attr == "pop" and \
+                _name(func.value) in parsed.tapes:  # generated code: `v = _tape.pop()`
+            return Op("pop")
         if isinstance(func, gast.Attribute):  # a method: x.sum(axis=0)
             rule = registry.lookup(("method", func.attr))
             if rule is not None:
@@ -144,6 +148,16 @@ def _bind(rule, args, keywords, text):
         inputs += [_name(e) for e in value.elts] if isinstance(value, gast.Tuple) \
             else [_name(value)]
     return Op("rule", inputs, rule=rule, bound=bound, describe=text)
+
+
+def tape_statement(stmt, tapes):
+    """"append" for `T.append(v)`, "pop" for `T.pop()` as a statement, with T a tape of the
+    generated code being differentiated; else None."""
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+            call.func.attr in ("append", "pop") and _name(call.func.value) in tapes:
+        return call.func.attr
+    return None
 
 
 def may_alias(value, parsed):

@@ -237,6 +237,7 @@ def parse_local(function):
     parsed = ParsedFunction(parent.func, copy.deepcopy(function.node), parent.filename,
                             parent.first_line, parent.lines)
     parsed.qualname = function.__qualname__
+    parsed.tapes = frozenset()
     return parsed
 
 

@@ -51,8 +51,8 @@ class Desugar(gast.NodeTransformer):
                 call.func.attr in ("append", "extend") and isinstance(call.func.value, gast.Name) \
                 and len(call.args) == 1 and not call.keywords:
             name = call.func.value.id
-            if name in self.assigned and name not in self.shared \
-                    and name not in param_names(self.parsed.node):
+            if name in self.assigned and name not in self.shared and name not in \
+                    self.parsed.tapes and name not in param_names(self.parsed.node):
                 arg = call.args[0]
                 added = gast.List(elts=[arg], ctx=gast.Load()) if call.func.attr == "append" \
                     else gast.Call(func=load("list"), args=[arg], keywords=[])

@@ -80,6 +80,7 @@ def compile_units(units, shared, title):
         fn = types.FunctionType(code, unit.user_func.__globals__, node.name, unit.defaults,
                                 closure)
         fn.__kwdefaults__ = unit.kwdefaults
+        fn.knet_tapes = getattr(unit.node, "knet_tapes", frozenset())  # for grad of this gradient
         functions[node.name] = fn
         cells[node.name].cell_contents = fn
     return source, functions, (filename, lines)
@@ -141,6 +142,9 @@ def _resolve_clashes(units, shared):
 
 
 def _user_binding(func, name):
+    cells = _closure_cells(func)  # generated code (a gradient differentiated again) has its
+    if name in cells:             # helpers in closure cells
+        return cells[name].cell_contents
     return func.__globals__.get(name, getattr(builtins, name, _UNBOUND))
 
 

@@ -31,6 +31,8 @@ class ParsedFunction:
         self.closure = _closure_cells(func)
         self.qualname = func.__qualname__
         self.static_functions = {}  # parameter -> the LocalFunction a caller passes in it
+        # generated code being differentiated again: the names of its tape (see reverse.py)
+        self.tapes = getattr(func, "knet_tapes", frozenset())
         self.dependencies = []  # (globals, name, object): module globals the transform relied on
 
     # --- locations, for comments and errors ---

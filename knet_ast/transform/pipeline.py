@@ -31,10 +31,33 @@ PASSES = [("fence", fence), ("closures", closures), ("comprehensions", comprehen
           ("desugar", desugar), ("anf", anf), ("ssa", ssa)]
 
 
+def parse_primal(func):
+    """Parse what `grad(func)` differentiates: `func`'s source or, for a gradient (a
+    GradFunction), the code generated for it, returning only the gradient."""
+    if isinstance(func, LocalFunction):
+        return parse_local(func)
+    generated = getattr(func, "generated_code", None)
+    if generated is None:
+        return parse_function(func)
+    function, returns_tuple, dependency = generated()
+    parsed = parse_function(function)
+    parsed.dependencies.append(dependency)
+    ret = parsed.node.body[-1]  # `return (value, gradients)`
+    grads = ret.value.elts[1]
+    ret.value = gast.Tuple(elts=[grads], ctx=gast.Load()) if returns_tuple else grads
+    return parsed
+
+
+def source_function(func):
+    """The function whose globals, closure cells and defaults generated code for `func` uses."""
+    generated = getattr(func, "generated_code", None)
+    return generated()[0] if generated is not None else func
+
+
 def prepare(func, active_params, verbose=0, statics=()):
     """Parse `func` and run the passes up to activity analysis. `statics` pairs parameters
     with the nested functions the caller passes in them."""
-    parsed = parse_local(func) if isinstance(func, LocalFunction) else parse_function(func)
+    parsed = parse_primal(func)
     parsed.static_functions = dict(statics)
     parsed.namer = Namer(_names_in(parsed.node) | set(registry.RUNTIME))
     for name, run in PASSES:
@@ -113,7 +136,8 @@ def build_gradient(func, wrt_names, verbose=0):
     parsed.namer.taken |= program.function_names
     (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)],
                        main=True)
-    units = [Unit(main, func, func.__defaults__, func.__kwdefaults__, parsed.filename)] + \
+    owner = source_function(func)
+    units = [Unit(main, owner, owner.__defaults__, owner.__kwdefaults__, parsed.filename)] + \
         program.units
     shared = dict(registry.RUNTIME, **registry.KERNELS)
     source, functions, lines = compile_units(units, shared, f"gradient of {func.__qualname__}")

@@ -22,6 +22,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..primitives import registry
 from . import nodes
+from .calls import tape_statement
 from .closures import LocalFunction
 from .names import loads, stores, upward_exposed
 from .nodes import assign, assign_tuple, load, none, store, walk
@@ -119,6 +120,11 @@ class Reverse:
         return [s for part in reversed(fwd_parts) for s in part], rev
 
     def statement(self, stmt):
+        tape_op = tape_statement(stmt, self.parsed.tapes)
+        if tape_op == "append":
+            return self.push(stmt)
+        if tape_op == "pop":  # a value taken off and dropped: its adjoint is None
+            return [stmt], [gast.Expr(value=_method(stmt.value.func.value.id, "append", none()))]
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             return self.assign(stmt)
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) and \
@@ -139,14 +145,19 @@ class Reverse:
     def assign(self, stmt):
         target = stmt.targets[0].id
         op = self.activity.ops[id(stmt)]
-        if target not in self.active:
+        if op.kind == "pop":
+            return self.pop(stmt, target)
+        passes_tape = op.kind == "helper" and bool(loads(stmt.value) & self.parsed.tapes)
+        if target not in self.active and not passes_tape:
             return [stmt], []
         state = self.state.get(target, UNDEF)
         fwd = [stmt]
-        if op.kind == "helper" and state != UNDEF:  # its _bwd will pop what _fwd pushes
+        if op.kind == "helper" and (state != UNDEF or passes_tape):  # _bwd pops what _fwd pushes
             fwd = [self._helper_forward(stmt, op)]
         rev = []
-        if state != UNDEF and op.differentiable:
+        if passes_tape and state == UNDEF:  # run its _bwd all the same: it takes its tape's adjoints
+            self.reverse_helper(stmt, target, op, _call("zeros_like_grad", load(target)), rev)
+        elif state != UNDEF and op.differentiable:
             dy = load(self.d(target))
             if op.kind == "copy":
                 source = op.inputs[0]
@@ -158,6 +169,31 @@ class Reverse:
                 getattr(self, "reverse_" + op.kind)(stmt, target, op, dy, rev)
         self.consume(target)
         return fwd, rev
+
+    # --- the tape of generated code that is differentiated again ---
+    def push(self, stmt):
+        """`T.append(v)`: the sweep takes v's adjoint off T, where the adjoint of the matching
+        `T.pop()` left it. Every push and pop of a tape gets its adjoint (None where no gradient
+        flows), so that T, empty after the forward trace, serves as the stack of adjoints."""
+        call = stmt.value
+        value, tape = call.args[0], call.func.value.id
+        rev, popped = [], _method(tape, "pop")
+        if isinstance(value, gast.Name) and value.id in self.active:
+            if value.id in self.dead_at_entry:  # the contribution may be skipped, the pop not
+                saved = self.namer.fresh(f"{self.d(value.id)}_pushed")
+                rev.append(assign(saved, popped))
+                popped = load(saved)
+            self.contribute(value.id, popped, rev, maybe=True)
+        else:
+            rev.append(gast.Expr(value=popped))
+        return [stmt], rev
+
+    def pop(self, stmt, target):
+        """`v = T.pop()`: the sweep pushes v's adjoint (or None) onto T."""
+        tape = stmt.value.func.value.id
+        adjoint = load(self.d(target)) if self.state.get(target, UNDEF) != UNDEF else none()
+        self.consume(target)
+        return [stmt], [gast.Expr(value=_method(tape, "append", adjoint))]
 
     def reverse_rule(self, stmt, target, op, dy, out):
         for param in op.rule.templates:
@@ -213,6 +249,8 @@ class Reverse:
         targets, after = [], []
         for param in spec.params:
             arg = args[param]
+            if arg in self.parsed.tapes:
+                continue  # a tape has no adjoint of its own (see push)
             if self.state.get(arg, UNDEF) == UNDEF and arg not in self.dead_at_entry and \
                     arg not in [args[p] for p in spec.params if p != param]:
                 targets.append(self.d(arg))
@@ -223,7 +261,9 @@ class Reverse:
                 targets.append(part)
                 after.append((arg, part))
         call = gast.Call(func=_ref(spec.bwd), args=[load(self.tape), dy], keywords=[])
-        if len(targets) == 1:
+        if not targets:
+            out.append(gast.Expr(value=call))
+        elif len(targets) == 1:
             out.append(assign(targets[0], call))
         else:
             out.append(assign_tuple(targets, call))
@@ -233,7 +273,7 @@ class Reverse:
     def _helper_spec(self, stmt, op):
         if id(stmt) not in self.helper_specs:
             args = _bind_helper_args(self.parsed, stmt, op.func)
-            active = tuple(p for p, a in args.items() if a in self.active)
+            active = tuple(p for p, a in args.items() if a in self.active or a in self.parsed.tapes)
             closures = self.activity.closures
             statics = tuple((p, closures[a]) for p, a in args.items() if a in closures)
             spec = self.program.specialize(op.func, active, statics)
@@ -420,14 +460,14 @@ class Reverse:
         ret = gast.Return(value=gast.Tuple(elts=[result, grad_value], ctx=gast.Load()))
         tape = [assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
         body = tape + fwd + [_comment("reverse sweep"), seed_stmt] + rev + [ret]
-        return _function(name, self.parsed.node.args, body)
+        return _function(name, self.parsed.node.args, body, self._tapes(self.uses_tape))
 
     def split_functions(self, spec):
         result = self.parsed.node.body[-1].value
         d_result = self.d(result.id) if isinstance(result, gast.Name) else \
             self.namer.fresh("d_result")
         fwd, rev, result = self._seeded_body()
-        grads = [self._concrete_adjoint(p) for p in spec.params]
+        grads = [self._concrete_adjoint(p) for p in spec.params if p not in self.parsed.tapes]
         ret = gast.Return(value=grads[0] if len(grads) == 1 else
                           gast.Tuple(elts=grads, ctx=gast.Load()))
         rev_body = rev + [ret]
@@ -440,12 +480,18 @@ class Reverse:
                                   kwonlyargs=args.kwonlyargs, kw_defaults=args.kw_defaults,
                                   kwarg=args.kwarg, defaults=args.defaults)
         fwd_def = _function(spec.fwd, fwd_args,
-                            fwd + self._push(needs, rev_body) + [gast.Return(value=result)])
+                            fwd + self._push(needs, rev_body) + [gast.Return(value=result)],
+                            self._tapes(True))
         bwd_args = gast.arguments(args=[nodes.param(self.tape), nodes.param(d_result)], posonlyargs=[],
                                   vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                                   defaults=[])
-        bwd_def = _function(spec.bwd, bwd_args, self._pop(needs) + rev_body)
+        bwd_def = _function(spec.bwd, bwd_args, self._pop(needs) + rev_body, self._tapes(True))
         return fwd_def, bwd_def
+
+    def _tapes(self, own):
+        """The tapes of a generated function: its own, and those of the generated code it
+        differentiates."""
+        return self.parsed.tapes | {self.tape} if own else self.parsed.tapes
 
     def _adjoint_ornone(self, primal):
         return none() if self.state.get(primal, UNDEF) == UNDEF else load(self.d(primal))
@@ -505,13 +551,14 @@ def _array_valued(parsed):
     activity = parsed.activity
     container_like = set()
     for _, target, op in activity.assigns:
-        if op.kind in ("subscript", "field", "literal", "helper", "unknown", "copy"):
+        if op.kind in ("subscript", "field", "literal", "helper", "unknown", "copy", "pop"):
+            container_like.update(op.inputs)
+            container_like.add(target)
+        elif op.kind == "rule" and op.rule.key in registry.SEQUENCE_OUTPUTS:
             container_like.update(op.inputs)
             container_like.add(target)
         elif op.kind == "rule" and op.rule.sequences:
             container_like.update(_name_of(op.bound[p]) for p in op.rule.sequences)
-            if op.rule.key in registry.SEQUENCE_OUTPUTS:
-                container_like.add(target)
     return {target for _, target, op in activity.assigns
             if op.kind == "rule" and target not in container_like} | \
         {p for p in param_names(parsed.node) if p not in container_like}
@@ -630,10 +677,17 @@ def _comment(text):
     return gast.Expr(value=gast.Constant(value=COMMENT + text, kind=None))
 
 
-def _function(name, args, body):
-    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+def _function(name, args, body, tapes=frozenset()):
+    node = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
                             type_comment=None, type_params=[])
+    node.knet_tapes = frozenset(tapes)  # the names of its tapes, for a gradient of this code
+    return node
 
+
+def _method(obj, name, *args):
+    """`obj.name(*args)`."""
+    return gast.Call(func=gast.Attribute(value=load(obj), attr=name, ctx=gast.Load()),
+                     args=list(args), keywords=[])
 
 def _index_value(slice_):
     """An index expression as a value: `a:b` becomes slice(a, b)."""
