@@ -5,6 +5,7 @@ you can print (`.source`), read and step through.
 """
 from . import data, primitives  # noqa: F401  (datasets; registering the rules)
 from .api import GradFunction, grad, gradloss
+from .derivatives import HvpFunction, JvpFunction, hessian, hvp, jacobian, jvp
 from .errors import (
                      InputMutationError,
                      KnetError,
@@ -47,6 +48,7 @@ from .nn import (
 )
 from .optim import SGD, Adadelta, Adagrad, Adam, Momentum, Nesterov, Optimizer, Rmsprop, optimizers, update
 from .primitives.registry import defattr, defgrad, defmethod, nondiff
+from .primitives.tangents import defjvp
 from .progress import progress
 from .rng import seed
 from .runtime.backend import ArrayType, array_module, gpu, to_host
@@ -57,7 +59,8 @@ from .train import train
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "gradloss", "GradFunction", "gradcheck", "primitive", "defgrad", "defmethod", "defattr",
+    "grad", "gradloss", "GradFunction", "jvp", "hvp", "jacobian", "hessian", "JvpFunction",
+    "HvpFunction", "defjvp", "gradcheck", "primitive", "defgrad", "defmethod", "defattr",
     "nondiff", "getval", "stop_gradient", "relu", "sigm", "tanh", "elu", "selu", "softplus",
     "logsumexp", "logp", "logsoftmax", "softmax", "nll", "accuracy", "bce", "logistic", "dropout",
     "conv4", "deconv4", "pool", "unpool", "mat", "batchnorm", "bnmoments", "bnparams", "rnninit",

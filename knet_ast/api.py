@@ -16,7 +16,7 @@ from .transform.fence import fence
 from .transform.parse import param_names
 from .transform.pipeline import build_gradient, parse_primal
 
-_CACHE = weakref.WeakKeyDictionary()  # user function -> {wrt names: (source, function)}
+_CACHE = weakref.WeakKeyDictionary()  # user function -> {(kind, wrt names): Built}
 
 
 class GradFunction:
@@ -43,9 +43,10 @@ class GradFunction:
     """
 
     def __init__(self, func, wrt=0, return_loss=False, verbose=0):
-        if isinstance(func, GradFunction) and (func.return_loss or func._bound_self):
+        if isinstance(func, GradFunction) and (func.return_loss or func._bound_self or
+                                               func.kind != "grad"):
             raise KnetError(f"knet.grad of {func!r}: differentiate a knet.grad of a plain "
-                            "function (not a gradloss, not a bound method); grad(grad(f)) "
+                            "function (not a gradloss, jvp or bound method); grad(grad(f)) "
                             "works for any f that returns a scalar")
         if not callable(func):
             raise TypeError(f"knet.grad expects a function, got {type(func).__name__}")
@@ -68,14 +69,20 @@ class GradFunction:
         self._built = None
         functools.update_wrapper(self, func, updated=())
 
+    kind = "grad"  # what the generated code computes: grad, jvp (JvpFunction) or vjp
+
+    def _build(self):
+        return build_gradient(self.primal, self.wrt, self.verbose, seeded=self.kind == "vjp")
+
     def _compiled(self):
-        """The generated gradient, rebuilt if a global function it used has been rebound."""
+        """The generated code, rebuilt if a global function it used has been rebound."""
         if self._built is None or not self._built.is_current():
             per_function = _CACHE.setdefault(self.primal, {})
-            cached = per_function.get(self.wrt)
+            key = (self.kind, self.wrt)
+            cached = per_function.get(key)
             if cached is None or self.verbose or not cached.is_current():
-                per_function[self.wrt] = build_gradient(self.primal, self.wrt, self.verbose)
-            self._built = per_function[self.wrt]
+                per_function[key] = self._build()
+            self._built = per_function[key]
         return self._built
 
     def generated_code(self):
@@ -90,6 +97,14 @@ class GradFunction:
         return self._compiled().source
 
     def __call__(self, *args, **kwargs):
+        value, grads = self._run((), args, kwargs)
+        grads = unshare(grads)
+        if self._wrt_tuple and len(self.wrt) == 1:
+            grads = (grads,)
+        return (grads, value) if self.return_loss else grads
+
+    def _run(self, leading, args, kwargs):
+        """Call the generated function with `leading` arguments (tangents, a seed) first."""
         for name, position in self._wrt_places:
             value = args[position] if position < len(args) else kwargs.get(name)
             _refuse_non_real(value, name, self.primal)
@@ -100,7 +115,7 @@ class GradFunction:
             args = self._bound_self + args
         try:
             with TRAINING:
-                value, grads = built.function(*args, **kwargs)
+                return built.function(*leading, *args, **kwargs)
         except NonScalarOutputError as exc:
             raise self._parsed.error(NonScalarOutputError, self._return, str(exc),
                                      "knet.grad differentiates functions that return one "
@@ -108,13 +123,9 @@ class GradFunction:
         except Exception as exc:
             _note_user_line(exc, built)
             raise
-        grads = unshare(grads)
-        if self._wrt_tuple and len(self.wrt) == 1:
-            grads = (grads,)
-        return (grads, value) if self.return_loss else grads
 
     def __repr__(self):
-        kind = "gradloss" if self.return_loss else "grad"
+        kind = "gradloss" if self.return_loss else self.kind
         return f"<knet_ast {kind} of {self.primal.__qualname__} w.r.t. {', '.join(self.wrt)}>"
 
 

@@ -7,8 +7,10 @@ import re
 
 SECTIONS = [
     ("Gradients", ["grad", "gradloss", "GradFunction", "gradcheck"]),
-    ("Extending", ["primitive", "defgrad", "defmethod", "defattr", "nondiff", "getval",
-                   "stop_gradient"]),
+    ("Forward mode and second order", ["jvp", "hvp", "jacobian", "hessian", "JvpFunction",
+                                       "HvpFunction"]),
+    ("Extending", ["primitive", "defgrad", "defjvp", "defmethod", "defattr", "nondiff",
+                   "getval", "stop_gradient"]),
     ("Activations and losses", ["relu", "sigm", "elu", "selu", "softplus", "softmax", "logp",
                                 "logsoftmax", "logsumexp", "nll", "accuracy", "bce", "logistic",
                                 "dropout"]),

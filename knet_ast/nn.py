@@ -282,6 +282,39 @@ PRIMITIVES.add(nll)
 defgrad(nll, scores="nll_grad(dy, scores, labels, axis, average)")
 
 
+def _softmax_rows(scores, axis):
+    """softmax(scores) along `axis`, as an (instances, classes) matrix."""
+    m = _classes_last(scores, axis)
+    return array_module(m).exp(m - _row_logsumexp(m))
+
+
+def nll_jvp(dscores, scores, labels, axis=-1, average=True):
+    """The tangent of nll(scores, labels) along `dscores`: softmax . ds - ds[label], per
+    instance, averaged (or the tangent of (total, count))."""
+    p, ds = _softmax_rows(scores, axis), _classes_last(dscores, axis)
+    xp = array_module(p)
+    picked = ds[xp.arange(ds.shape[0]), xp.asarray(labels).reshape(-1)]
+    total = (p * ds).sum() - picked.sum()
+    return total / max(np.size(labels), 1) if average else (total, 0)
+
+
+def nll_grad_jvp(dy, dscores, scores, labels, axis=-1, average=True):
+    """The tangent of nll_grad(dy, scores, ...) along the scores' tangent `dscores`:
+    dy times the tangent of the softmax, p * (ds - p . ds)."""
+    if not average:
+        dy = dy[0]
+        if dy is None:
+            return array_module(scores).zeros_like(scores)
+    else:
+        dy = dy / np.size(labels)
+    p, ds = _softmax_rows(scores, axis), _classes_last(dscores, axis)
+    out = p * (ds - (p * ds).sum(axis=-1, keepdims=True)) * dy
+    if out.shape == scores.shape:
+        return out
+    xp = array_module(out)
+    return xp.moveaxis(out.reshape(xp.moveaxis(scores, axis, -1).shape), -1, axis)
+
+
 @nondiff
 def accuracy(scores, labels, axis=-1, average=True):
     """Fraction of instances whose highest score is the correct label; with average=False,

@@ -20,6 +20,7 @@ from .comprehensions import comprehensions
 from .desugar import desugar
 from .emit import Unit, compile_units, render
 from .fence import fence
+from .forward import Forward
 from .jumps import jumps
 from .naming import Namer
 from .optimize import optimize
@@ -107,8 +108,8 @@ class Program:
             parsed.namer.taken |= self.function_names
             self.dependencies.append(parsed.dependencies)
             fwd, bwd = optimize(Reverse(parsed, self, split=True).split_functions(spec))
-            owner = _owner(func)
-            self.units += [Unit(fwd, owner, func.__defaults__, func.__kwdefaults__,
+            owner, defaults = _owner(func), source_function(func)
+            self.units += [Unit(fwd, owner, defaults.__defaults__, defaults.__kwdefaults__,
                                 parsed.filename), Unit(bwd, owner, filename=parsed.filename)]
         return self.specs[key]
 
@@ -127,20 +128,57 @@ class Program:
             ref.id = self.plain[function.key]
 
 
-def build_gradient(func, wrt_names, verbose=0):
-    """Generate, compile and return (source, gradient function) for `func`."""
+class ForwardProgram(Program):
+    """The generated functions of one tangent (jvp) function: each helper becomes `h_jvp`."""
+
+    def specialize(self, func, params, statics=()):
+        key = (func, params, statics)
+        if key not in self.specs:
+            base = func.__name__ if func.__name__.isidentifier() else LAMBDA_NAME
+            spec = Spec(func, params, self.fresh_name(f"{base}_jvp"), None)
+            self.specs[key] = spec
+            parsed = prepare(func, params, self.verbose, statics)
+            self.add_local_functions(parsed.node, parsed.filename)
+            parsed.namer.taken |= self.function_names
+            self.dependencies.append(parsed.dependencies)
+            (node,) = optimize([Forward(parsed, self).function(spec.fwd, params)])
+            owner, defaults = _owner(func), source_function(func)
+            self.units.append(Unit(node, owner, defaults.__defaults__, defaults.__kwdefaults__,
+                                   parsed.filename))
+        return self.specs[key]
+
+
+def build_gradient(func, wrt_names, verbose=0, seeded=False):
+    """Generate, compile and return (source, gradient function) for `func`. `seeded`: the
+    vector-Jacobian product, whose first parameter is the result's incoming gradient."""
     program = Program(verbose)
     parsed = prepare(func, wrt_names, verbose)
-    name = program.fresh_name(f"grad_{parsed.name}")
+    name = program.fresh_name(f"{'vjp' if seeded else 'grad'}_{parsed.name}")
     program.add_local_functions(parsed.node, parsed.filename)
     parsed.namer.taken |= program.function_names
-    (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names)],
+    seed = parsed.namer.fresh("seed") if seeded else None
+    (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names, seed)],
                        main=True)
+    return _compile(func, main, program, parsed, verbose, "gradient")
+
+
+def build_jvp(func, wrt_names, verbose=0):
+    """Generate, compile and return the tangent function of `func` (forward mode)."""
+    program = ForwardProgram(verbose)
+    parsed = prepare(func, wrt_names, verbose)
+    name = program.fresh_name(f"jvp_{parsed.name}")
+    program.add_local_functions(parsed.node, parsed.filename)
+    parsed.namer.taken |= program.function_names
+    (main,) = optimize([Forward(parsed, program).function(name, wrt_names)])
+    return _compile(func, main, program, parsed, verbose, "tangent")
+
+
+def _compile(func, main, program, parsed, verbose, kind):
     owner = source_function(func)
     units = [Unit(main, owner, owner.__defaults__, owner.__kwdefaults__, parsed.filename)] + \
         program.units
     shared = dict(registry.RUNTIME, **registry.KERNELS)
-    source, functions, lines = compile_units(units, shared, f"gradient of {func.__qualname__}")
+    source, functions, lines = compile_units(units, shared, f"{kind} of {func.__qualname__}")
     if verbose:
         print(source)
     dependencies = {(d.kind, id(d.container), d.key): d
@@ -181,7 +219,7 @@ class Built:
 
 def _owner(func):
     """The user function whose globals and closure cells generated code for `func` uses."""
-    return func.user_function if isinstance(func, LocalFunction) else func
+    return func.user_function if isinstance(func, LocalFunction) else source_function(func)
 
 
 def _names_in(node):

@@ -445,11 +445,13 @@ class Reverse:
         fwd, rev = self.block(body[:-1])
         return fwd, rev, result
 
-    def main_function(self, name, wrt_names):
+    def main_function(self, name, wrt_names, seed=None):
+        """The gradient function; with `seed` (a parameter name, added first), the
+        vector-Jacobian product with that incoming gradient instead of 1."""
         result = self.parsed.node.body[-1].value
         d_result = self.d(result.id) if isinstance(result, gast.Name) else None
         fwd, rev, result = self._seeded_body()
-        seed = _call("seed_gradient", result)
+        seed = _call("seed_gradient", result) if seed is None else load(seed)
         seed_stmt = assign(d_result, seed) if d_result else gast.Expr(value=seed)
         if isinstance(result, gast.Name) and result.id in stores(rev):  # a pop rebinds it
             value = self.namer.fresh("value")
@@ -460,7 +462,14 @@ class Reverse:
         ret = gast.Return(value=gast.Tuple(elts=[result, grad_value], ctx=gast.Load()))
         tape = [assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
         body = tape + fwd + [_comment("reverse sweep"), seed_stmt] + rev + [ret]
-        return _function(name, self.parsed.node.args, body, self._tapes(self.uses_tape))
+        args = self.parsed.node.args
+        if isinstance(seed, gast.Name):
+            args = copy.deepcopy(args)
+            if args.posonlyargs:
+                args.posonlyargs.insert(0, nodes.param(seed.id))
+            else:
+                args.args.insert(0, nodes.param(seed.id))
+        return _function(name, args, body, self._tapes(self.uses_tape))
 
     def split_functions(self, spec):
         result = self.parsed.node.body[-1].value
