@@ -12,6 +12,7 @@ from .errors import KnetError, NonScalarOutputError
 from .runtime.accumulate import unshare
 from .runtime.backend import is_array
 from .runtime.training import TRAINING
+from .transform.closures import LocalFunction
 from .transform.fence import fence
 from .transform.parse import param_names
 from .transform.pipeline import build_gradient, parse_primal
@@ -48,7 +49,7 @@ class GradFunction:
             raise KnetError(f"knet.grad of {func!r}: differentiate a knet.grad of a plain "
                             "function (not a gradloss, jvp or bound method); grad(grad(f)) "
                             "works for any f that returns a scalar")
-        if not callable(func):
+        if not callable(func) and not isinstance(func, LocalFunction):  # (nested: transform only)
             raise TypeError(f"knet.grad expects a function, got {type(func).__name__}")
         self._bound_self = ()
         if inspect.ismethod(func):  # obj.loss: differentiate the function, pass obj first
@@ -178,6 +179,9 @@ def grad(func=None, wrt=0, verbose=0):
     if func is None:
         return lambda f: GradFunction(f, wrt, False, verbose)
     return GradFunction(func, wrt, False, verbose)
+
+
+grad.knet_gradient_maker = True  # `knet.grad(f)(x)` inside a differentiated function
 
 
 def gradloss(func=None, wrt=0, verbose=0):

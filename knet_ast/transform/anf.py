@@ -159,7 +159,8 @@ class ANF:
             call.args = [gast.List(elts=call.args, ctx=gast.Load())]  # max(a, b) is max([a, b])
         if isinstance(call.func, gast.Attribute) and not self._static(call.func):
             call.func.value = self.atom(call.func.value, out, stmt)
-        elif not isinstance(call.func, (gast.Name, gast.Attribute)):
+        elif not isinstance(call.func, (gast.Name, gast.Attribute)) and \
+                self.parsed.resolve(call.func) is UNRESOLVED:  # `knet.grad(f)(x)` stays whole
             call.func = self.atom(call.func, out, stmt)
         args = []
         for arg in call.args:

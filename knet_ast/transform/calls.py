@@ -120,8 +120,8 @@ def _call(parsed, call):
     if registry.is_primitive(obj):
         return Op("unknown", _arg_names(call), func=obj,
                   describe=f"{_text(func)} (declared with knet.primitive, no gradient attached)")
-    if _transformable(obj):
-        return Op("helper", _arg_names(call), func=obj, describe=_text(func))
+    if _transformable(obj) or getattr(obj, "generated_code", None) is not None:  # a function,
+        return Op("helper", _arg_names(call), func=obj, describe=_text(func))  # or a gradient
     return Op("unknown", _arg_names(call), func=obj, describe=_qualname(obj, func))
 
 

@@ -182,6 +182,12 @@ class _Uses(gast.NodeTransformer):
 
     def visit_Call(self, node):
         func = node.func
+        gradient_of = self._gradient_of_nested(func)
+        if gradient_of is not None:  # knet.grad(g)(y): g's gradient, passed what g captures
+            func.args = [_function_ref(gradient_of, func.args[0])]
+            node.args = [self.visit(a) for a in node.args]
+            node.keywords += [gast.keyword(arg=c, value=load(c)) for c in gradient_of.captured]
+            return node
         if not isinstance(func, gast.Name):
             return self.generic_visit(node)
         node.args = [self.visit(a) for a in node.args]  # not func: a call is not a value use
@@ -197,6 +203,15 @@ class _Uses(gast.NodeTransformer):
                                      ctx=gast.Load()) for i in range(len(function.captured))]
             return self.owner.call(node, function, values)
         return node
+
+    def _gradient_of_nested(self, func):
+        """The nested function g of a call `knet.grad(g)`, else None."""
+        if not (isinstance(func, gast.Call) and len(func.args) == 1 and
+                isinstance(func.args[0], gast.Name) and func.args[0].id in self.owner.functions):
+            return None
+        maker = self.owner.parsed.resolve(func.func)
+        return self.owner.functions[func.args[0].id] if getattr(
+            maker, "knet_gradient_maker", False) else None
 
     def visit_Name(self, node):
         if isinstance(node.ctx, gast.Load) and node.id in self.owner.functions:

@@ -34,6 +34,7 @@ class ParsedFunction:
         # generated code being differentiated again: the names of its tape (see reverse.py)
         self.tapes = getattr(func, "knet_tapes", frozenset())
         self.dependencies = []  # (globals, name, object): module globals the transform relied on
+        self.static_gradients = {}  # knet.grad(f) calls in the body -> (f, its GradFunction)
 
     # --- locations, for comments and errors ---
     def user_lineno(self, node):
@@ -49,7 +50,10 @@ class ParsedFunction:
 
     # --- static name resolution ---
     def resolve(self, expr):
-        """The object a Name/Attribute chain names, or UNRESOLVED if it is local or dynamic."""
+        """The object a Name/Attribute chain names, or UNRESOLVED if it is local or dynamic.
+        `knet.grad(f)` with f a module-level function names its GradFunction."""
+        if isinstance(expr, gast.Call):
+            return self._gradient_of(expr)
         if isinstance(expr, gast.Attribute):
             base = self.resolve(expr.value)
             if base is UNRESOLVED:
@@ -66,6 +70,23 @@ class ParsedFunction:
         if not isinstance(expr, gast.Name) or expr.id in self.local_names:
             return UNRESOLVED
         return self.lookup(expr.id)
+
+    def _gradient_of(self, call):
+        """The GradFunction `knet.grad(f, wrt=...)` builds, when f and wrt are known statically
+        (a gradient taken inside the function being differentiated: it is differentiated too)."""
+        maker = self.resolve(call.func)
+        if not getattr(maker, "knet_gradient_maker", False) or len(call.args) != 1 or \
+                not all(isinstance(k.value, gast.Constant) and k.arg for k in call.keywords):
+            return UNRESOLVED
+        func = self.resolve(call.args[0])
+        if func is UNRESOLVED or not (callable(func) or hasattr(func, "parent")):  # a function,
+            return UNRESOLVED                                                     # or a nested one
+        key = (id(func), tuple((k.arg, k.value.value) for k in call.keywords))
+        made = self.static_gradients.get(key)
+        if made is None or made[0] is not func:
+            made = self.static_gradients[key] = (func, maker(func, **{
+                k.arg: k.value.value for k in call.keywords}))
+        return made[1]
 
     def lookup(self, name):
         if name in self.closure:

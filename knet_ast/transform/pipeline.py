@@ -100,7 +100,7 @@ class Program:
     def specialize(self, func, params, statics=()):
         key = (func, params, statics)
         if key not in self.specs:
-            base = func.__name__ if func.__name__.isidentifier() else LAMBDA_NAME
+            base = _base_name(func)
             spec = Spec(func, params, self.fresh_name(f"{base}_fwd"), self.fresh_name(f"{base}_bwd"))
             self.specs[key] = spec
             parsed = prepare(func, params, self.verbose, statics)
@@ -134,8 +134,7 @@ class ForwardProgram(Program):
     def specialize(self, func, params, statics=()):
         key = (func, params, statics)
         if key not in self.specs:
-            base = func.__name__ if func.__name__.isidentifier() else LAMBDA_NAME
-            spec = Spec(func, params, self.fresh_name(f"{base}_jvp"), None)
+            spec = Spec(func, params, self.fresh_name(f"{_base_name(func)}_jvp"), None)
             self.specs[key] = spec
             parsed = prepare(func, params, self.verbose, statics)
             self.add_local_functions(parsed.node, parsed.filename)
@@ -174,8 +173,8 @@ def build_jvp(func, wrt_names, verbose=0):
 
 
 def _compile(func, main, program, parsed, verbose, kind):
-    owner = source_function(func)
-    units = [Unit(main, owner, owner.__defaults__, owner.__kwdefaults__, parsed.filename)] + \
+    owner, defaults = _owner(func), source_function(func)
+    units = [Unit(main, owner, defaults.__defaults__, defaults.__kwdefaults__, parsed.filename)] + \
         program.units
     shared = dict(registry.RUNTIME, **registry.KERNELS)
     source, functions, lines = compile_units(units, shared, f"{kind} of {func.__qualname__}")
@@ -215,6 +214,12 @@ class Built:
                 found = self.user_lines[traceback.tb_lineno]
             traceback = traceback.tb_next
         return found
+
+
+def _base_name(func):
+    """The stem of the names of a helper's generated functions: `h`, `grad_h`, `lambda_fn`."""
+    base = func.__name__ if func.__name__.isidentifier() else LAMBDA_NAME
+    return f"grad_{base}" if getattr(func, "generated_code", None) is not None else base
 
 
 def _owner(func):

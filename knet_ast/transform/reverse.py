@@ -530,6 +530,8 @@ def _join(a, b):
 def _bind_helper_args(parsed, stmt, func):
     """Map the helper's parameter names to the caller's argument names (or None)."""
     call = stmt.value
+    if getattr(func, "generated_code", None) is not None:  # a gradient: its function's signature
+        func = func.primal
     try:
         signature = func.signature() if isinstance(func, LocalFunction) else inspect.signature(func)
     except (TypeError, ValueError):
