@@ -42,7 +42,7 @@ def main(argv=None):
     options = parse(argv)
     if options.threads:
         limit_threads(options.threads)
-    from . import suite, transform_cost
+    from . import second_order, suite, transform_cost
     columns = [c for c in COLUMNS if c in options.libraries]
     if suite.REFERENCE not in columns:
         columns.insert(0, suite.REFERENCE)
@@ -57,6 +57,8 @@ def main(argv=None):
     if not options.no_transform:
         print()
         print(transform_cost.report(quick=options.quick))
+        print()
+        print(second_order.report(quick=options.quick))
     return results
 
 

@@ -3,7 +3,7 @@ with the hand-written one (times are printed, never asserted)."""
 import contextlib
 import io
 
-from benchmarks import transform_cost
+from benchmarks import second_order, transform_cost
 from benchmarks.__main__ import main
 
 
@@ -28,3 +28,8 @@ def test_transform_cost_and_tape_memory_report():
 def test_tape_memory_per_step_is_the_hand_written_constant():
     ours, hand = transform_cost.tape_bytes_per_step(50, width=64)
     assert hand > 0 and ours <= 2 * hand  # the same arrays, plus tape tuples
+
+
+def test_second_order_report_checks_hvp_against_differences_of_the_gradient():
+    rows = second_order.measure(rounds=1, batch=0.0, check=True, with_jax=False)  # raises if an hvp is wrong
+    assert len(rows) == 3 and all(ratio > 0 for _, _, ratio, _, _ in rows)
