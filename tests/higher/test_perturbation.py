@@ -41,7 +41,7 @@ def nested_in_a_loop(x):
     total = 0.0
     for k in range(3):
         def inner(y):
-            return np.sin(k * x * y)
+            return np.sin(k * x * y)  # noqa: B023 (called at once, in this iteration)
         total = total + knet.grad(inner)(1.0)  # k x cos(k x)
     return total
 
