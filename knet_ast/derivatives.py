@@ -98,7 +98,7 @@ class HvpFunction:
 
     def __init__(self, func, wrt=0, verbose=0):
         self.gradient = grad(func, wrt=wrt, verbose=verbose)
-        self.tangent_code = JvpFunction(self.gradient, 0, False, verbose)
+        self.tangent_code = JvpFunction(self.gradient, self.gradient.wrt[0], False, verbose)
         self.primal, self.wrt = func, self.gradient.wrt
 
     @property
