@@ -134,8 +134,13 @@ class Rule:
     def gradient(self, param, bound, y, dy, index=None):
         """The template for `param` with arguments, output and incoming gradient substituted;
         for a *args parameter, the gradient of its entry number `index`."""
+        return self.instantiate(self.templates[param], bound, y, dy, index)
+
+    def instantiate(self, template, bound, y, dy, index=None):
+        """A copy of `template` (one of this rule's, or one derived from it) with arguments,
+        output and incoming gradient substituted."""
         mapping = dict({"index": gast.Constant(value=index, kind=None)}, **bound, y=y, dy=dy)
-        expr = _Substitute(mapping).visit(_copy(self.templates[param]))
+        expr = _Substitute(mapping).visit(_copy(template))
         expr.knet_template = True  # the optimize pass folds constants only inside these
         return expr
 

@@ -18,6 +18,8 @@ table here is short:
 A primitive with none of these raises NoRuleError naming it, when the tangent
 code is built.
 """
+import copy
+import inspect
 import math
 
 import gast
@@ -25,7 +27,7 @@ import numpy as np
 
 from .. import nn
 from ..runtime import accumulate
-from . import conv, linalg, reductions, registry, shape
+from . import conv, linalg, registry
 from .registry import KERNELS, RULES, Rule
 
 JVP = {}          # key -> Rule whose templates use `dy` for the parameter's tangent
@@ -54,14 +56,9 @@ def defjvp(fn, signature=None, namespace=None, **templates):
     if signature is None:
         signature = rule.signature if rule is not None else None
     renamed = {param: _renamed(text, f"d{param}") for param, text in templates.items()}
-    JVP[fn] = Rule(fn, signature if signature is not None else _signature_of(fn), renamed,
+    JVP[fn] = Rule(fn, signature if signature is not None else inspect.signature(fn), renamed,
                    namespace or getattr(fn, "__globals__", None) or KERNELS)
     registry.changed()
-
-
-def _signature_of(fn):
-    import inspect
-    return inspect.signature(fn)
 
 
 def _renamed(text, tangent):
@@ -87,17 +84,18 @@ _STRIPPED = {}
 def elementwise_template(rule, param):
     """The gradient template of an elementwise primitive without its `unbroadcast(e, x)`."""
     cached = _STRIPPED.get((rule.key, param))
-    if cached is None or cached[0] is not rule:
-        class Strip(gast.NodeTransformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                if isinstance(node.func, gast.Name) and node.func.id == "unbroadcast":
-                    return node.args[0]
-                return node
-        import copy
-        cached = _STRIPPED[(rule.key, param)] = (rule, Strip().visit(copy.deepcopy(
-            rule.templates[param])))
+    if cached is None or cached[0] is not rule:  # (a rule registered again replaces it)
+        stripped = _WithoutUnbroadcast().visit(copy.deepcopy(rule.templates[param]))
+        cached = _STRIPPED[(rule.key, param)] = (rule, stripped)
     return cached[1]
+
+
+class _WithoutUnbroadcast(gast.NodeTransformer):
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, gast.Name) and node.func.id == "unbroadcast":
+            return node.args[0]
+        return node
 
 
 def _method_keys(*names):
@@ -150,4 +148,3 @@ for _kernel, _other in ((linalg.matmul_da, "b"), (linalg.dot_da, "b"), (linalg.m
     _name = _kernel.__name__
     defjvp(_kernel, "g, a, b", namespace={_name: _kernel}, g=f"{_name}(dg, a, b)",
            **{_other: f"{_name}(g, {'a, db' if _other == 'b' else 'da, b'})"})
-del reductions, shape  # imported for their registrations, which this table refers to

@@ -24,13 +24,13 @@ import copy
 import gast
 
 from ..errors import NoRuleError
-from ..primitives import registry, tangents
+from ..primitives import tangents
 from . import nodes
 from .calls import tape_statement
 from .names import loads
 from .nodes import assign, assign_tuple, load, none
 from .parse import param_names
-from .reverse import _branch, _call, _function, _loop, _method, _ref, _tag
+from .reverse import _bind_helper_args, _branch, _call, _function, _loop, _method, _ref, _tag
 from .shapes import SameShape
 
 
@@ -145,9 +145,10 @@ class Forward:
         if key in tangents.MULTILINEAR:
             return _sum([_replaced(stmt.value, {id(n): self.tangent(n)}) for n in active])
         if tangents.is_elementwise(key):
-            terms = self._terms(op, lambda param: tangents.elementwise_template(op.rule, param),
-                                target)
-            total = _sum(terms)
+            total = _sum([op.rule.instantiate(tangents.elementwise_template(op.rule, param),
+                                              op.bound, load(target), self.tangent(value))
+                          for param, value in op.bound.items()
+                          if param in op.rule.templates and _active_name(value, self.active)])
             if any(self.same_shape(n.id, target) for n in active):
                 return total
             return _call("broadcast_like", total, load(target))  # x + c, x a number
@@ -180,20 +181,8 @@ class Forward:
                                                index))
         return _sum(terms) if terms else _call("zeros_like_grad", load(target))
 
-    def _terms(self, op, template_of, target):
-        terms = []
-        for param, value in op.bound.items():
-            if param in op.rule.templates and _active_name(value, self.active):
-                template = template_of(param)
-                mapping = dict(op.bound, y=load(target), dy=self.tangent(value))
-                term = registry._Substitute(mapping).visit(copy.deepcopy(template))
-                term.knet_template = True
-                terms.append(term)
-        return terms
-
     # --- calls of user functions ---
     def helper(self, stmt, op, target):
-        from .reverse import _bind_helper_args
         args = _bind_helper_args(self.parsed, stmt, op.func)
         active = tuple(p for p, a in args.items() if a in self.active or a in self.parsed.tapes)
         closures = self.parsed.activity.closures
@@ -214,12 +203,8 @@ class Forward:
         result = body[-1].value
         ret = gast.Return(value=gast.Tuple(elts=[copy.deepcopy(result), self.tangent(result)],
                                            ctx=gast.Load()))
-        args = copy.deepcopy(self.parsed.node.args)
-        tangent_params = [nodes.param(self.d(p)) for p in wrt_names if p not in self.parsed.tapes]
-        if args.posonlyargs:
-            args.posonlyargs = tangent_params + args.posonlyargs
-        else:
-            args.args = tangent_params + args.args
+        args = nodes.with_leading_params(
+            self.parsed.node.args, [self.d(p) for p in wrt_names if p not in self.parsed.tapes])
         return _function(name, args, out + [ret], self.parsed.tapes)
 
 

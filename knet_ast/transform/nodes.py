@@ -1,4 +1,6 @@
 """Building gast nodes: the few constructors every pass needs."""
+import copy
+
 import gast
 
 
@@ -27,6 +29,19 @@ def assign_tuple(names, value):
     """`a, b = value`"""
     return gast.Assign(targets=[gast.Tuple(elts=[store(n) for n in names], ctx=gast.Store())],
                        value=value, type_comment=None)
+
+
+def with_leading_params(args, names):
+    """A copy of the gast `arguments` with parameters `names` put first (`args` itself if none)."""
+    if not names:
+        return args
+    new = copy.deepcopy(args)
+    params = [param(n) for n in names]
+    if new.posonlyargs:
+        new.posonlyargs = params + new.posonlyargs
+    else:
+        new.args = params + new.args
+    return new
 
 
 def at(new, old):

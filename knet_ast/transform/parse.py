@@ -15,6 +15,7 @@ import gast
 
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
 from ..primitives import registry
+from .closures import LocalFunction
 
 UNRESOLVED = object()
 
@@ -79,8 +80,8 @@ class ParsedFunction:
                 not all(isinstance(k.value, gast.Constant) and k.arg for k in call.keywords):
             return UNRESOLVED
         func = self.resolve(call.args[0])
-        if func is UNRESOLVED or not (callable(func) or hasattr(func, "parent")):  # a function,
-            return UNRESOLVED                                                     # or a nested one
+        if func is UNRESOLVED or not (callable(func) or isinstance(func, LocalFunction)):
+            return UNRESOLVED
         key = (id(func), tuple((k.arg, k.value.value) for k in call.keywords))
         made = self.static_gradients.get(key)
         if made is None or made[0] is not func:

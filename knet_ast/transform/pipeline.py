@@ -100,18 +100,25 @@ class Program:
     def specialize(self, func, params, statics=()):
         key = (func, params, statics)
         if key not in self.specs:
-            base = _base_name(func)
-            spec = Spec(func, params, self.fresh_name(f"{base}_fwd"), self.fresh_name(f"{base}_bwd"))
-            self.specs[key] = spec
+            spec = self.specs[key] = self.new_spec(func, params)
             parsed = prepare(func, params, self.verbose, statics)
             self.add_local_functions(parsed.node, parsed.filename)
             parsed.namer.taken |= self.function_names
             self.dependencies.append(parsed.dependencies)
-            fwd, bwd = optimize(Reverse(parsed, self, split=True).split_functions(spec))
             owner, defaults = _owner(func), source_function(func)
-            self.units += [Unit(fwd, owner, defaults.__defaults__, defaults.__kwdefaults__,
-                                parsed.filename), Unit(bwd, owner, filename=parsed.filename)]
+            for i, node in enumerate(self.generate(parsed, spec)):  # the first one takes
+                self.units.append(Unit(node, owner, filename=parsed.filename, **(  # func's args
+                    dict(defaults=defaults.__defaults__, kwdefaults=defaults.__kwdefaults__)
+                    if i == 0 else {})))
         return self.specs[key]
+
+    def new_spec(self, func, params):
+        base = _base_name(func)
+        return Spec(func, params, self.fresh_name(f"{base}_fwd"), self.fresh_name(f"{base}_bwd"))
+
+    def generate(self, parsed, spec):
+        """The helper's generated functions: `h_fwd(_tape, ...)`, `h_bwd(_tape, d_result)`."""
+        return optimize(Reverse(parsed, self, split=True).split_functions(spec))
 
     def add_local_functions(self, tree, filename):
         """The plain (not differentiated) version of each nested function `tree` refers to, for
@@ -131,30 +138,18 @@ class Program:
 class ForwardProgram(Program):
     """The generated functions of one tangent (jvp) function: each helper becomes `h_jvp`."""
 
-    def specialize(self, func, params, statics=()):
-        key = (func, params, statics)
-        if key not in self.specs:
-            spec = Spec(func, params, self.fresh_name(f"{_base_name(func)}_jvp"), None)
-            self.specs[key] = spec
-            parsed = prepare(func, params, self.verbose, statics)
-            self.add_local_functions(parsed.node, parsed.filename)
-            parsed.namer.taken |= self.function_names
-            self.dependencies.append(parsed.dependencies)
-            (node,) = optimize([Forward(parsed, self).function(spec.fwd, params)])
-            owner, defaults = _owner(func), source_function(func)
-            self.units.append(Unit(node, owner, defaults.__defaults__, defaults.__kwdefaults__,
-                                   parsed.filename))
-        return self.specs[key]
+    def new_spec(self, func, params):
+        return Spec(func, params, self.fresh_name(f"{_base_name(func)}_jvp"), None)
+
+    def generate(self, parsed, spec):
+        return optimize([Forward(parsed, self).function(spec.fwd, spec.params)])
 
 
 def build_gradient(func, wrt_names, verbose=0, seeded=False):
     """Generate, compile and return (source, gradient function) for `func`. `seeded`: the
     vector-Jacobian product, whose first parameter is the result's incoming gradient."""
     program = Program(verbose)
-    parsed = prepare(func, wrt_names, verbose)
-    name = program.fresh_name(f"{'vjp' if seeded else 'grad'}_{parsed.name}")
-    program.add_local_functions(parsed.node, parsed.filename)
-    parsed.namer.taken |= program.function_names
+    parsed, name = _main(program, func, wrt_names, "vjp" if seeded else "grad")
     seed = parsed.namer.fresh("seed") if seeded else None
     (main,) = optimize([Reverse(parsed, program, split=False).main_function(name, wrt_names, seed)],
                        main=True)
@@ -164,12 +159,18 @@ def build_gradient(func, wrt_names, verbose=0, seeded=False):
 def build_jvp(func, wrt_names, verbose=0):
     """Generate, compile and return the tangent function of `func` (forward mode)."""
     program = ForwardProgram(verbose)
-    parsed = prepare(func, wrt_names, verbose)
-    name = program.fresh_name(f"jvp_{parsed.name}")
-    program.add_local_functions(parsed.node, parsed.filename)
-    parsed.namer.taken |= program.function_names
+    parsed, name = _main(program, func, wrt_names, "jvp")
     (main,) = optimize([Forward(parsed, program).function(name, wrt_names)])
     return _compile(func, main, program, parsed, verbose, "tangent")
+
+
+def _main(program, func, wrt_names, prefix):
+    """The prepared main function and the name of its generated version (`grad_f`, ...)."""
+    parsed = prepare(func, wrt_names, program.verbose)
+    name = program.fresh_name(f"{prefix}_{parsed.name}")
+    program.add_local_functions(parsed.node, parsed.filename)
+    parsed.namer.taken |= program.function_names
+    return parsed, name
 
 
 def _compile(func, main, program, parsed, verbose, kind):

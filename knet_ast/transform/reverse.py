@@ -425,15 +425,12 @@ class Reverse:
         items = [_call(saved[frozenset(reads[n])], load(n)) if frozenset(reads.get(n, ())) in saved
                  else load(n) for n in names]
         value = items[0] if len(items) == 1 else gast.Tuple(elts=items, ctx=gast.Load())
-        return [gast.Expr(value=gast.Call(
-            func=gast.Attribute(value=load(self.tape), attr="append", ctx=gast.Load()),
-            args=[value], keywords=[]))]
+        return [gast.Expr(value=_method(self.tape, "append", value))]
 
     def _pop(self, names):
         if not names:
             return []
-        pop = gast.Call(func=gast.Attribute(value=load(self.tape), attr="pop", ctx=gast.Load()),
-                        args=[], keywords=[])
+        pop = _method(self.tape, "pop")
         return [assign(names[0], pop) if len(names) == 1 else assign_tuple(names, pop)]
 
     # --- whole functions ---
@@ -462,13 +459,8 @@ class Reverse:
         ret = gast.Return(value=gast.Tuple(elts=[result, grad_value], ctx=gast.Load()))
         tape = [assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if self.uses_tape else []
         body = tape + fwd + [_comment("reverse sweep"), seed_stmt] + rev + [ret]
-        args = self.parsed.node.args
-        if isinstance(seed, gast.Name):
-            args = copy.deepcopy(args)
-            if args.posonlyargs:
-                args.posonlyargs.insert(0, nodes.param(seed.id))
-            else:
-                args.args.insert(0, nodes.param(seed.id))
+        leading = [seed.id] if isinstance(seed, gast.Name) else []
+        args = nodes.with_leading_params(self.parsed.node.args, leading)
         return _function(name, args, body, self._tapes(self.uses_tape))
 
     def split_functions(self, spec):
@@ -562,10 +554,8 @@ def _array_valued(parsed):
     activity = parsed.activity
     container_like = set()
     for _, target, op in activity.assigns:
-        if op.kind in ("subscript", "field", "literal", "helper", "unknown", "copy", "pop"):
-            container_like.update(op.inputs)
-            container_like.add(target)
-        elif op.kind == "rule" and op.rule.key in registry.SEQUENCE_OUTPUTS:
+        if op.kind in ("subscript", "field", "literal", "helper", "unknown", "copy", "pop") or \
+                (op.kind == "rule" and op.rule.key in registry.SEQUENCE_OUTPUTS):
             container_like.update(op.inputs)
             container_like.add(target)
         elif op.kind == "rule" and op.rule.sequences:
@@ -699,6 +689,7 @@ def _method(obj, name, *args):
     """`obj.name(*args)`."""
     return gast.Call(func=gast.Attribute(value=load(obj), attr=name, ctx=gast.Load()),
                      args=list(args), keywords=[])
+
 
 def _index_value(slice_):
     """An index expression as a value: `a:b` becomes slice(a, b)."""
